@@ -12,11 +12,10 @@
 // The package knows nothing of Socket.IO: a message is an opaque text or binary payload.
 package engineio
 
-// THIS FILE IS THE AGREED PUBLIC API. Bodies marked "not implemented" are to be
-// replaced by the real implementation; exported names and signatures stay.
+// This file holds the agreed public types; Server lives in server.go and Session in
+// session.go.
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -89,7 +88,12 @@ type Handshake struct {
 // Cookie returns the value of the named cookie of the handshake request, and whether
 // it was present.
 func (h *Handshake) Cookie(name string) (string, bool) {
-	panic("not implemented")
+	r := http.Request{Header: h.Header}
+	c, err := r.Cookie(name)
+	if err != nil {
+		return "", false
+	}
+	return c.Value, true
 }
 
 // CloseReason says why a session ended.
@@ -105,11 +109,6 @@ const (
 	CloseReasonServerShutdown                        // Server.Shutdown
 )
 
-// String returns the reason as Socket.IO names it ("transport close", "ping timeout", …).
-func (r CloseReason) String() string {
-	panic("not implemented")
-}
-
 // Handler serves sessions. Accept is called once per successful handshake, before any
 // message of the session is delivered, and returns the Receiver of that session.
 type Handler interface {
@@ -124,55 +123,3 @@ type Receiver interface {
 	// OnClose is called exactly once when the session ends; no OnMessage follows it.
 	OnClose(reason CloseReason)
 }
-
-// Server is an http.Handler that serves Engine.IO at whatever path it is mounted on.
-type Server struct {
-	// unexported fields
-}
-
-// NewServer returns a server that hands its sessions to h.
-func NewServer(cfg Config, h Handler) *Server {
-	panic("not implemented")
-}
-
-// ServeHTTP serves one Engine.IO request: handshake, polling GET/POST, or WebSocket.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	panic("not implemented")
-}
-
-// Shutdown closes every session with CloseReasonServerShutdown and refuses new
-// handshakes. It returns when all sessions are closed or ctx is done.
-func (s *Server) Shutdown(ctx context.Context) error {
-	panic("not implemented")
-}
-
-// SessionCount returns the number of open sessions.
-func (s *Server) SessionCount() int {
-	panic("not implemented")
-}
-
-// Session is one Engine.IO connection, whatever transport carries it now.
-// Its methods are safe for concurrent use.
-type Session struct {
-	// unexported fields
-}
-
-// ID returns the session id ("sid").
-func (s *Session) ID() string { panic("not implemented") }
-
-// Handshake returns the request that opened the session.
-func (s *Session) Handshake() *Handshake { panic("not implemented") }
-
-// Transport returns "polling" or "websocket".
-func (s *Session) Transport() string { panic("not implemented") }
-
-// Send queues msgs to be written in order, adjacent to each other (a Socket.IO binary
-// packet and its attachments must not be interleaved with other messages). It never
-// blocks on the network. It returns an error if the session is closed, or if the queue
-// would exceed Config.SendQueue, in which case the session is closed with
-// CloseReasonSlowConsumer.
-func (s *Session) Send(msgs ...Message) error { panic("not implemented") }
-
-// Close ends the session: queued messages are flushed on a best-effort basis, then the
-// transport is closed. The Receiver's OnClose gets CloseReasonForced.
-func (s *Session) Close() { panic("not implemented") }
