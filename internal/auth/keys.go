@@ -19,7 +19,9 @@ const minRSABits = 2048
 // is what defeats algorithm confusion (e.g. an HS256 token "signed" with the bytes of
 // an RSA public key).
 var (
-	hmacMethods  = []string{"HS256", "HS384", "HS512"}
+	// The contract names HS256 for shared secrets; HS384/HS512 are refused so a
+	// client cannot rely on something another deployment of the contract rejects.
+	hmacMethods  = []string{"HS256"}
 	rsaMethods   = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
 	eddsaMethods = []string{"EdDSA"}
 )

@@ -18,7 +18,7 @@ const MaxTokenLen = 16 << 10
 
 // Config configures a Verifier. Exactly one key source must be set.
 type Config struct {
-	Secret       []byte // HS256 shared secret (HS384/HS512 tokens are accepted too)
+	Secret       []byte // HS256 shared secret
 	PublicKeyPEM []byte // RS256/ES256/EdDSA public key (PEM)
 	JWKSFile     string // path of a JWKS document
 	Issuer       string // required iss when non-empty
