@@ -25,6 +25,14 @@ var ErrNotFound = errors.New("store: not found")
 // ErrClosed is returned by calls made after Close.
 var ErrClosed = errors.New("store: closed")
 
+// ErrInvalidLimit is returned by After and Latest when limit is below 1.
+var ErrInvalidLimit = errors.New("store: invalid limit")
+
+// MaxPageSize caps the limit of After and Latest; a larger limit returns at most
+// MaxPageSize messages (with hasMore set accordingly), so one call cannot load a whole
+// room into memory.
+const MaxPageSize = 1000
+
 // Message is a stored chat message.
 type Message struct {
 	ID   string // assigned by Append: unique, and sorts like Seq within a room
@@ -50,6 +58,10 @@ type Store interface {
 	// Append stores m durably and returns it with ID, Seq and CreatedAt set. If m has a
 	// ClientMessageID that the same Sender already used in the same Room, nothing is
 	// stored and the earlier message is returned with duplicate = true.
+	//
+	// If ctx ends while Append waits for the commit, it returns ctx.Err(), and the
+	// message may or may not have been stored: retrying with the same ClientMessageID
+	// is the safe way to find out. A ctx that has already ended stores nothing.
 	Append(ctx context.Context, m Message) (stored Message, duplicate bool, err error)
 	// Get returns the message with the given id in room, or ErrNotFound.
 	Get(ctx context.Context, room, id string) (Message, error)
@@ -61,19 +73,30 @@ type Store interface {
 	Latest(ctx context.Context, room string, limit int) (msgs []Message, hasMore bool, err error)
 	// MarkRead records that user read room up to the message (id, seq). A marker never
 	// moves back: it reports advanced = false when the stored marker is already at or
-	// past seq.
+	// past seq. A seq below 1 stores nothing. Cancellation behaves as for Append.
 	MarkRead(ctx context.Context, user, room, id string, seq int64) (advanced bool, err error)
 	// ReadMarker returns the id and seq of the newest message user read in room, or
 	// ("", 0) when none.
 	ReadMarker(ctx context.Context, user, room string) (id string, seq int64, err error)
 	// Ping reports whether the store is reachable.
 	Ping(ctx context.Context) error
-	// Close flushes pending writes and releases resources.
+	// Close flushes pending writes and releases resources. Every call after Close,
+	// including a second Close, returns ErrClosed.
 	Close() error
 }
 
 // Open opens the store named by dsn: ":memory:" for the in-memory store, otherwise a
 // SQLite database file path (its directory is created if needed).
+//
+// A "sqlite:" or "sqlite://" prefix before the path is accepted; any other URL scheme
+// (such as postgres://) is refused with an error.
 func Open(ctx context.Context, dsn string) (Store, error) {
-	panic("not implemented")
+	if dsn == ":memory:" {
+		return newMemory(), nil
+	}
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return openSQLite(ctx, path)
 }
