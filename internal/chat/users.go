@@ -1,0 +1,211 @@
+package chat
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Presence statuses a user may set.
+const (
+	statusOnline  = "online"
+	statusOffline = "offline"
+	statusAway    = "away"
+	statusBusy    = "busy"
+)
+
+func validStatus(s string) bool {
+	switch s {
+	case statusOnline, statusOffline, statusAway, statusBusy:
+		return true
+	}
+	return false
+}
+
+// userLimits are the token buckets of one user, shared by the user's sockets, and the
+// memory of recent sends that lets idempotent re-sends through a full bucket.
+// rate.Limiter and recentSends are safe for concurrent use.
+type userLimits struct {
+	messages *rate.Limiter
+	typing   *rate.Limiter
+	joins    *rate.Limiter
+	recent   *recentSends
+}
+
+// limitConfig sizes the buckets of new users.
+type limitConfig struct {
+	messages, typing, joins float64
+	burst                   int
+}
+
+func (lc limitConfig) newLimits() *userLimits {
+	return &userLimits{
+		messages: rate.NewLimiter(rate.Limit(lc.messages), lc.burst),
+		typing:   rate.NewLimiter(rate.Limit(lc.typing), ceilBurst(lc.typing)),
+		joins:    rate.NewLimiter(rate.Limit(lc.joins), ceilBurst(lc.joins)),
+		recent:   newRecentSends(2 * lc.burst),
+	}
+}
+
+// ceilBurst is the burst of a bucket that has no configured burst: one second's worth.
+func ceilBurst(perSecond float64) int { return max(1, int(perSecond+0.999)) }
+
+// userState is what is known of one user while any of their sockets is connected and
+// during the grace period after the last one left.
+type userState struct {
+	clients  map[*client]struct{}
+	status   string
+	lastSeen time.Time
+	limits   *userLimits
+	grace    *graceTimer // non-nil while the offline grace period runs
+}
+
+type graceTimer struct{ t stopper }
+
+// offlineFunc is told that user went offline after the grace period; rooms are those of
+// the user's last socket, and changed reports whether the visible status changed (it
+// did not when the user had set "offline" already).
+type offlineFunc func(user string, rooms []string, changed bool)
+
+// users is the presence state machine: per user, the set of connected sockets, the
+// status, liveness and rate limiters.
+type users struct {
+	clock     clock
+	grace     time.Duration
+	limits    limitConfig
+	onOffline offlineFunc
+
+	mu sync.Mutex
+	m  map[string]*userState // guarded by mu
+}
+
+func newUsers(clk clock, grace time.Duration, lc limitConfig, onOffline offlineFunc) *users {
+	return &users{clock: clk, grace: grace, limits: lc, onOffline: onOffline, m: make(map[string]*userState)}
+}
+
+// connect adds c to its user, cancelling a pending offline, and hands c the user's
+// limiters. The user's first socket makes them online; created reports it.
+func (u *users) connect(c *client) (created bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	st := u.m[c.user]
+	if st == nil {
+		st = &userState{clients: make(map[*client]struct{}), status: statusOnline, limits: u.limits.newLimits()}
+		u.m[c.user] = st
+		created = true
+	}
+	if st.grace != nil {
+		st.grace.t.Stop()
+		st.grace = nil
+	}
+	st.clients[c] = struct{}{}
+	st.lastSeen = u.clock.Now()
+	c.limits = st.limits
+	return created
+}
+
+// disconnect removes c; when it was the user's last socket it arms the grace timer,
+// which reports the user offline with rooms unless a socket connects first.
+func (u *users) disconnect(c *client, rooms []string) (last bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	st := u.m[c.user]
+	if st == nil {
+		return false
+	}
+	if _, ok := st.clients[c]; !ok {
+		return false
+	}
+	delete(st.clients, c)
+	if len(st.clients) > 0 {
+		return false
+	}
+	g := &graceTimer{}
+	st.grace = g
+	g.t = u.clock.AfterFunc(u.grace, func() { u.expire(c.user, g, rooms) })
+	return true
+}
+
+// expire ends the grace period g of user, if it is still the pending one.
+func (u *users) expire(user string, g *graceTimer, rooms []string) {
+	u.mu.Lock()
+	st := u.m[user]
+	if st == nil || st.grace != g || len(st.clients) > 0 {
+		u.mu.Unlock()
+		return
+	}
+	delete(u.m, user)
+	u.mu.Unlock()
+	u.onOffline(user, rooms, st.status != statusOffline)
+}
+
+// setStatus sets user's status and returns the user's connected sockets, whose rooms
+// are to be told.
+func (u *users) setStatus(user, status string) []*client {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	st := u.m[user]
+	if st == nil {
+		return nil
+	}
+	st.status = status
+	clients := make([]*client, 0, len(st.clients))
+	for c := range st.clients {
+		clients = append(clients, c)
+	}
+	return clients
+}
+
+// status returns user's status: "offline" for a user nobody knows.
+func (u *users) status(user string) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if st := u.m[user]; st != nil {
+		return st.status
+	}
+	return statusOffline
+}
+
+// touch records that user showed a sign of life (heartbeat).
+func (u *users) touch(user string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if st := u.m[user]; st != nil {
+		st.lastSeen = u.clock.Now()
+	}
+}
+
+// lastSeen returns when user last showed a sign of life, or the zero time.
+func (u *users) lastSeen(user string) time.Time {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if st := u.m[user]; st != nil {
+		return st.lastSeen
+	}
+	return time.Time{}
+}
+
+// count returns the number of known users (connected or in their grace period).
+func (u *users) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.m)
+}
+
+// close stops every grace timer and returns every connected socket.
+func (u *users) close() []*client {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var clients []*client
+	for _, st := range u.m {
+		if st.grace != nil {
+			st.grace.t.Stop()
+			st.grace = nil
+		}
+		for c := range st.clients {
+			clients = append(clients, c)
+		}
+	}
+	return clients
+}
