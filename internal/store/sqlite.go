@@ -76,20 +76,18 @@ func sqlitePath(dsn string) (string, error) {
 
 // openSQLite opens (creating if needed) the database at path, migrates its schema and
 // starts the writer.
-func openSQLite(ctx context.Context, path string) (*sqliteStore, error) {
-	s, err := openSQLiteStopped(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	go s.w.run()
-	return s, nil
-}
-
-// openSQLiteStopped is openSQLite without starting the writer: writes queue up until
-// go s.w.run() (tests use it to build a batch of their choice).
-func openSQLiteStopped(ctx context.Context, path string) (_ *sqliteStore, err error) {
+func openSQLite(ctx context.Context, path string) (_ *sqliteStore, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	// Chat history is private: create the file owner-only before SQLite creates it
+	// with its default 0644. SQLite gives the -wal and -shm files the same mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("create database file: %w", err)
 	}
 	lock, err := lockDatabase(path)
 	if err != nil {
@@ -123,6 +121,7 @@ func openSQLiteStopped(ctx context.Context, path string) (_ *sqliteStore, err er
 		_ = reads.Close()
 		return nil, err
 	}
+	go w.run()
 	return &sqliteStore{reads: reads, rq: rq, w: w, lock: lock}, nil
 }
 

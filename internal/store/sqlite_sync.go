@@ -94,7 +94,7 @@ func (s *syncer) sync() error {
 	if err := s.failed(); err != nil {
 		return err
 	}
-	if err := s.wal.Sync(); err != nil {
+	if err := datasync(s.wal); err != nil {
 		err = fmt.Errorf("sync write-ahead log: %w", err)
 		s.failure.CompareAndSwap(nil, &err)
 		return err

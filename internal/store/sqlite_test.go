@@ -255,6 +255,17 @@ func TestOpenDSN(t *testing.T) {
 	if perm := info.Mode().Perm(); perm != 0o700 {
 		t.Errorf("database directory mode %o, want 700", perm)
 	}
+	for _, name := range []string{path, path + "-wal"} {
+		s = openAt(t, path)
+		info, err := os.Stat(name)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s mode %o, want 600", filepath.Base(name), perm)
+		}
+	}
 	for _, dsn := range []string{"postgres://localhost/chat", "", "sqlite:", "data/chat.db?mode=ro"} {
 		if s, err := store.Open(context.Background(), dsn); err == nil {
 			s.Close()
@@ -335,10 +346,7 @@ func TestSQLiteOneProcessPerFile(t *testing.T) {
 // TestSQLiteOneBatch commits appends in a single transaction, duplicates included: the
 // second use of a client message id in the same batch must see the first.
 func TestSQLiteOneBatch(t *testing.T) {
-	s, commitQueued, err := store.OpenSQLiteBatched(context.Background(), filepath.Join(t.TempDir(), "chat.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openSQLite(t)
 	defer s.Close()
 	const n = 40 // 4 (room, key) pairs × 10 copies
 	type result struct {
@@ -347,6 +355,7 @@ func TestSQLiteOneBatch(t *testing.T) {
 		err error
 	}
 	results := make([]result, n)
+	paused := store.PauseWriter(s)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
@@ -356,7 +365,8 @@ func TestSQLiteOneBatch(t *testing.T) {
 			r.m, r.dup, r.err = s.Append(context.Background(), in)
 		})
 	}
-	commitQueued(n)
+	paused.WaitQueued(n)
+	paused.Release()
 	wg.Wait()
 	byKey := map[string]store.Message{}
 	fresh := 0
@@ -380,5 +390,74 @@ func TestSQLiteOneBatch(t *testing.T) {
 		if all := allMessages(t, s, room); len(all) != 2 {
 			t.Fatalf("%s has %d messages, want 2", room, len(all))
 		}
+	}
+}
+
+// TestSQLiteFailedBatchRecovers makes a batch fail on one append (its seq was taken
+// behind the writer's back, so the cached seq is stale) and checks that every append
+// of the batch is retried and commits, the stale one with a fresh seq.
+func TestSQLiteFailedBatchRecovers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chat.db")
+	s := openAt(t, path)
+	defer s.Close()
+	mustAppend(t, s, msg("r", "u", "first")) // the writer now caches r at seq 1
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.Exec(`INSERT INTO messages (room, seq, id, sender, content, created_at)
+		VALUES ('r', 2, 'intruder', 'x', 'x', 0)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	paused := store.PauseWriter(s)
+	seqs := make(map[string]int64)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, room := range []string{"r", "q1", "q2"} {
+		wg.Go(func() {
+			m, _, err := s.Append(context.Background(), msg(room, "u", "batched"))
+			if err != nil {
+				t.Errorf("Append to %s: %v", room, err)
+			}
+			mu.Lock()
+			seqs[room] = m.Seq
+			mu.Unlock()
+		})
+	}
+	paused.WaitQueued(3)
+	paused.Release()
+	wg.Wait()
+	if seqs["r"] != 3 || seqs["q1"] != 1 || seqs["q2"] != 1 {
+		t.Fatalf("seqs %v, want r:3 q1:1 q2:1", seqs)
+	}
+	if m := mustAppend(t, s, msg("r", "u", "after")); m.Seq != 4 {
+		t.Fatalf("next append in r got seq %d, want 4", m.Seq)
+	}
+}
+
+// TestSQLiteCancelWhileQueued cancels an append that waits in the queue: it returns
+// the context's error at once and, since its batch had not started, stores nothing.
+func TestSQLiteCancelWhileQueued(t *testing.T) {
+	s := openSQLite(t)
+	defer s.Close()
+	paused := store.PauseWriter(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, _, err := s.Append(ctx, msg("r", "u", "cancelled"))
+		done <- err
+	}()
+	paused.WaitQueued(1)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Append returned %v, want context.Canceled", err)
+	}
+	paused.Release()
+	if m := mustAppend(t, s, msg("r", "u", "next")); m.Seq != 1 {
+		t.Fatalf("next append got seq %d: the cancelled one was stored", m.Seq)
 	}
 }

@@ -193,10 +193,9 @@ func (w *writer) commit(ops []writeOp) {
 		w.sync.batches <- slices.Clone(live) // live's array is reused for the next batch
 		return
 	}
-	if len(live) == 1 {
-		live[0].finish(err)
-		return
-	}
+	// The failure may come from a stale cached seq (a row written behind the
+	// writer's back); forget them all so that the retries read them afresh.
+	clear(w.lastSeq)
 	// One op may have failed the whole batch; retry each alone so that the others
 	// still commit and only the culprit sees its error.
 	for _, op := range live {
