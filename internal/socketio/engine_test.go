@@ -184,3 +184,33 @@ func TestEngineNamespaceDisconnect(t *testing.T) {
 	c.send(t, `42["message","message to main namespace"]`)
 	c.expect(t, `42["message-back","message to main namespace"]`)
 }
+
+func TestEngineStats(t *testing.T) {
+	srv := NewServer(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv.Of("/")
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		_ = srv.Shutdown(t.Context())
+		ts.Close()
+	})
+	if got := srv.EngineStats().SessionsOpened; got != 0 {
+		t.Fatalf("sessions opened before any client = %d", got)
+	}
+	c := dialWS(t, "ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket")
+	c.send(t, "40")
+	if f := c.next(t); !strings.HasPrefix(f.text, `40{"sid":"`) {
+		t.Fatalf("connect reply %q", f.text)
+	}
+	// An invalid Socket.IO packet makes this layer close the Engine.IO session, which
+	// the engine counts as a forced close.
+	c.send(t, `42{}`)
+	c.waitClosed(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.EngineStats().ClosedForced == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	st := srv.EngineStats()
+	if st.SessionsOpened != 1 || st.ClosedForced != 1 || st.MessagesIn < 2 {
+		t.Fatalf("engine stats %+v, want 1 session opened, 1 forced close, ≥ 2 messages in", st)
+	}
+}

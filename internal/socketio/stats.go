@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+
+	"github.com/chatd/chatd/internal/engineio"
 )
 
 // Stats is a snapshot of a server's counters, for metrics.
@@ -68,4 +70,14 @@ func (n *Namespace) statsSnapshot() NamespaceStats {
 		Broadcasts:  n.stats.broadcasts.Load(),
 		SendErrors:  n.stats.sendErrors.Load(),
 	}
+}
+
+// EngineStats returns the counters of the Engine.IO server underneath (sessions opened
+// and closed by reason, slow-consumer cuts, messages in and out). It is the zero value
+// for a server whose clients are attached without Engine.IO (tests).
+func (s *Server) EngineStats() engineio.Stats {
+	if s.engine == nil {
+		return engineio.Stats{}
+	}
+	return s.engine.Stats()
 }
