@@ -7,15 +7,18 @@ BENCHTIME           ?= 1s
 STATICCHECK_VERSION ?= v0.8.2
 BIN                 ?= bin/chatd
 
-.PHONY: help run build test test-go test-e2e fuzz bench conformance lint clean
+.PHONY: help web run build test test-go test-e2e test-browser fuzz bench conformance lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-run: ## run the server with the settings in the environment (go run ./cmd/chatd)
+web: ## build the chat page (web/, needs Node.js and npm) into internal/webui/dist for embedding
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+run: web ## build the page, then run the server with the settings in the environment (go run ./cmd/chatd)
 	$(GO) run ./cmd/chatd
 
-build: ## build $(BIN)
+build: web ## build $(BIN), with the chat page embedded
 	$(GO) build -trimpath -o $(BIN) ./cmd/chatd
 
 test: test-go test-e2e ## go vet, the Go tests with -race, and the end-to-end suite
@@ -24,8 +27,13 @@ test-go: ## go vet and the Go tests with the race detector
 	$(GO) vet ./...
 	$(GO) test -race ./...
 
-test-e2e: ## the end-to-end suite: the official socket.io-client against real servers
-	cd test/e2e && npm ci && npm test
+test-e2e: web ## the end-to-end suite: socket.io-client against real servers, and the page in Chromium
+	cd web && npm test
+	cd test/e2e && npm ci && BROWSER_NO_BUILD=1 npm test
+
+test-browser: web ## only the page's tests: web/test, and test/e2e/browser in Debian's chromium
+	cd web && npm test
+	cd test/e2e && npm ci && BROWSER_NO_BUILD=1 node --test --test-concurrency=1 --test-timeout=120000 browser/
 
 fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
 	@set -e; for pkg in $$($(GO) list ./...); do \
@@ -48,4 +56,4 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
 clean: ## remove build output
-	rm -rf bin
+	rm -rf bin internal/webui/dist/assets internal/webui/dist/index.html

@@ -22,6 +22,7 @@ type app struct {
 	sio    *socketio.Server
 	chat   *chat.Service
 	store  store.Store
+	web    web
 	health *health
 }
 

@@ -26,6 +26,7 @@ type Config struct {
 	TLSKey   string // private key file
 	Origins  string // raw comma list; see originPolicy
 	PProf    bool   // mount /debug/pprof/
+	Web      bool   // serve the chat page at /
 	Dev      bool   // development mode (also implied by a generated secret)
 	LogLevel string // debug, info, warn or error
 	LogFmt   string // text or json
@@ -70,7 +71,7 @@ type settingGroup struct {
 func settingGroups() []settingGroup {
 	return []settingGroup{
 		{"Server", []string{"addr", "path", "tls-cert", "tls-key", "allowed-origins", "dev",
-			"log-level", "log-format", "pprof", "shutdown-timeout"}},
+			"log-level", "log-format", "pprof", "web", "shutdown-timeout"}},
 		{"Authentication", []string{"jwt-secret", "jwt-public-key", "jwt-jwks", "jwt-issuer", "jwt-audience"}},
 		{"Storage and clustering", []string{"db", "data-dir", "broker", "node-ttl"}},
 		{"Chat", []string{"presence-grace", "typing-timeout", "rate-messages", "rate-burst",
@@ -92,6 +93,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFmt, "log-format", "text", "log format: text or json")
 	boolVar(fs, &c.PProf, "pprof", false, "serve Go profiles at /debug/pprof/")
+	boolVar(fs, &c.Web, "web", true, "serve the chat page at / (and POST /dev/token in development mode)")
 	durationVar(fs, &c.ShutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"how long SIGTERM may take to drain connections and flush writes")
 

@@ -63,7 +63,7 @@ func TestHelpListsEverySetting(t *testing.T) {
 	for _, want := range []string{
 		`CHATD_ADDR, default ":8080"`, `CHATD_DB, default "./data/chatd.db"`,
 		"CHATD_PRESENCE_GRACE, default 5s", "CHATD_RATE_BURST, default 20",
-		"CHATD_RECOVERY, default 0s", "CHATD_PPROF, default false", "chatd token",
+		"CHATD_RECOVERY, default 0s", "CHATD_PPROF, default false", "CHATD_WEB, default true", "chatd token",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("help lacks %q", want)
@@ -77,7 +77,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		Addr: ":8080", Path: "/socket.io/", LogLevel: "info", LogFmt: "text",
+		Addr: ":8080", Path: "/socket.io/", Web: true, LogLevel: "info", LogFmt: "text",
 		DB: "./data/chatd.db", DataDir: "data", Broker: "memory", NodeTTL: 15 * time.Second,
 		PresenceGrace: 5 * time.Second, TypingTimeout: 6 * time.Second,
 		RateMessages: 10, RateBurst: 20, RateTyping: 5, RateJoins: 20, RateConnections: 20,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/store"
+	"github.com/chatd/chatd/internal/webui"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -30,6 +31,14 @@ func (a *app) routes(reg *prometheus.Registry) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(a.log.With("component", "metrics").Handler(), slog.LevelWarn),
 	}))
+	if a.web.site != nil {
+		for _, p := range webui.Patterns {
+			mux.Handle(p, a.web.site)
+		}
+	}
+	if a.web.tokens != nil {
+		mux.Handle(webui.DevTokenPath, a.web.tokens)
+	}
 	if a.cfg.PProf {
 		mux.HandleFunc(pprofPath, pprof.Index)
 		mux.HandleFunc(pprofPath+"cmdline", pprof.Cmdline)

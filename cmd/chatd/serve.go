@@ -18,8 +18,9 @@ import (
 
 const serveUsage = `Usage: chatd [serve] [settings]
 
-Runs the chat server: Socket.IO at --path (namespace /chat), GET /healthz, /readyz and
-/metrics, and /debug/pprof/ with --pprof. SIGTERM or SIGINT drains gracefully.
+Runs the chat server: Socket.IO at --path (namespace /chat), the chat page at / (unless
+--web=false; POST /dev/token signs it in by name in development mode), GET /healthz,
+/readyz and /metrics, and /debug/pprof/ with --pprof. SIGTERM or SIGINT drains gracefully.
 
 Other commands:
   chatd token --sub ID   print a development token (see chatd token --help)
@@ -85,6 +86,10 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 	svc.Register(ns)
 	reg.MustRegister(newSocketCollector(sio))
 	registerEngineMetrics(reg, sio)
+	web, err := newWeb(cfg, dev, log)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
@@ -92,7 +97,7 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 	if c.onListen != nil {
 		c.onListen(ln.Addr())
 	}
-	a := &app{cfg: cfg, log: log, ln: ln, sio: sio, chat: svc, store: st, health: &health{store: st, log: log}}
+	a := &app{cfg: cfg, log: log, ln: ln, sio: sio, chat: svc, store: st, web: web, health: &health{store: st, log: log}}
 	a.http = &http.Server{
 		Handler:           a.routes(reg),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -101,7 +106,7 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 	}
 	log.Info("chatd listening", "addr", ln.Addr().String(), "tls", cfg.TLSCert != "", "path", cfg.Path,
 		"store", cfg.DB, "data_dir", cfg.DataDir, "broker", cfg.Broker, "mode", modeName(dev),
-		"recovery", cfg.Recovery, "version", buildVersion())
+		"recovery", cfg.Recovery, "web", web.site != nil, "dev_tokens", web.tokens != nil, "version", buildVersion())
 	return a, nil
 }
 
