@@ -4,8 +4,10 @@
 //
 // Messages are ordered per room by a sequence number the store assigns at commit time,
 // so history is gap-free and stable across restarts. Implementations: an in-memory one
-// (tests, ephemeral runs) and SQLite (the embedded default, one writer goroutine that
-// batches concurrent appends into one transaction: group commit).
+// (tests, ephemeral runs), SQLite (the embedded default, one writer goroutine that
+// batches concurrent appends into one transaction: group commit) and PostgreSQL (for
+// several chatd nodes sharing one database; also group commit, with seqs ordered
+// across nodes by a per-room counter row).
 package store
 
 // THIS FILE IS THE AGREED PUBLIC API. Bodies marked "not implemented" are to be
@@ -85,14 +87,19 @@ type Store interface {
 	Close() error
 }
 
-// Open opens the store named by dsn: ":memory:" for the in-memory store, otherwise a
-// SQLite database file path (its directory is created if needed).
+// Open opens the store named by dsn: ":memory:" for the in-memory store, a
+// "postgres://" or "postgresql://" URL for PostgreSQL (pooled; its schema is migrated
+// on open; pgxpool settings such as pool_max_conns may be added to the URL), otherwise
+// a SQLite database file path (its directory is created if needed).
 //
 // A "sqlite:" or "sqlite://" prefix before the path is accepted; any other URL scheme
-// (such as postgres://) is refused with an error.
+// is refused with an error.
 func Open(ctx context.Context, dsn string) (Store, error) {
 	if dsn == ":memory:" {
 		return newMemory(), nil
+	}
+	if isPostgresDSN(dsn) {
+		return openPostgres(ctx, dsn)
 	}
 	path, err := sqlitePath(dsn)
 	if err != nil {

@@ -266,7 +266,7 @@ func TestOpenDSN(t *testing.T) {
 			t.Errorf("%s mode %o, want 600", filepath.Base(name), perm)
 		}
 	}
-	for _, dsn := range []string{"postgres://localhost/chat", "", "sqlite:", "data/chat.db?mode=ro"} {
+	for _, dsn := range []string{"mysql://localhost/chat", "", "sqlite:", "data/chat.db?mode=ro"} {
 		if s, err := store.Open(context.Background(), dsn); err == nil {
 			s.Close()
 			t.Errorf("Open(%q) succeeded, want an error", dsn)
