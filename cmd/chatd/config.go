@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,7 +106,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.JWTIssuer, "jwt-issuer", "", "required token issuer (iss), if set")
 	fs.StringVar(&c.JWTAudience, "jwt-audience", "", "required token audience (aud), if set")
 
-	fs.StringVar(&c.DB, "db", "./data/chatd.db", "SQLite database file, or \":memory:\" for a volatile store")
+	fs.StringVar(&c.DB, "db", "./data/chatd.db", "SQLite database file, postgres:// URL, or \":memory:\" for a volatile store")
 	fs.StringVar(&c.DataDir, "data-dir", "", "data directory for the generated secret (default: directory of --db, or ./data)")
 	fs.StringVar(&c.Broker, "broker", "memory", "broker relaying broadcasts between nodes: memory (single node)")
 	durationVar(fs, &c.NodeTTL, "node-ttl", 15*time.Second, "liveness TTL of a node in a cluster (reserved)")
@@ -311,10 +312,9 @@ func (c *Config) validateStorage() error {
 	switch {
 	case c.DB == "":
 		return errors.New(settingName("db") + " must not be empty")
-	case hasScheme(c.DB, "postgres", "postgresql"):
-		return fmt.Errorf("%s: PostgreSQL support is not in this build yet", settingName("db"))
+	case isPostgres(c.DB):
 	case strings.Contains(c.DB, "://"):
-		return fmt.Errorf("%s: unsupported store URL; want a SQLite file path or %q", settingName("db"), memoryDB)
+		return fmt.Errorf("%s: unsupported store URL; want a SQLite file path, a postgres:// URL or %q", settingName("db"), memoryDB)
 	}
 	switch {
 	case c.Broker == "memory":
@@ -330,13 +330,16 @@ func (c *Config) validateStorage() error {
 }
 
 // defaultDataDir keeps generated files beside the database, or in ./data when the
-// database is in memory.
+// database is in memory or on a PostgreSQL server.
 func defaultDataDir(db string) string {
-	if db == memoryDB {
+	if db == memoryDB || isPostgres(db) {
 		return "data"
 	}
 	return filepath.Dir(db)
 }
+
+// isPostgres reports whether db names a PostgreSQL store.
+func isPostgres(db string) bool { return hasScheme(db, "postgres", "postgresql") }
 
 // hasScheme reports whether s is a URL with one of schemes.
 func hasScheme(s string, schemes ...string) bool {
@@ -391,4 +394,21 @@ func writeHelpGroup(w io.Writer, fs *flag.FlagSet, title string, names []string)
 			fmt.Fprintf(w, "      %s\n", line)
 		}
 	}
+}
+
+// redactDSN returns db fit for logs and error messages: a URL's password, in its user
+// info or as a password query parameter, is masked.
+func redactDSN(db string) string {
+	if !strings.Contains(db, "://") {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "(unparsable store URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }

@@ -165,7 +165,6 @@ func TestInvalidSettings(t *testing.T) {
 			"only one JWT key source may be set, got CHATD_JWT_SECRET and CHATD_JWT_PUBLIC_KEY"},
 		{"unreadable pem", nil, []string{"--jwt-public-key", filepath.Join(dir, "missing.pem")}, "--jwt-public-key (CHATD_JWT_PUBLIC_KEY)"},
 		{"unreadable jwks", nil, []string{"--jwt-jwks", filepath.Join(dir, "missing.json")}, "--jwt-jwks (CHATD_JWT_JWKS)"},
-		{"postgres", map[string]string{"CHATD_DB": "postgres://u@h/db"}, nil, "PostgreSQL support is not in this build yet"},
 		{"other URL", map[string]string{"CHATD_DB": "mysql://h/db"}, nil, "unsupported store URL"},
 		{"empty db", nil, []string{"--db="}, "must not be empty"},
 		{"redis", map[string]string{"CHATD_BROKER": "redis://h:6379"}, nil, "Redis broker is not in this build yet"},
@@ -190,5 +189,22 @@ func TestInvalidSettings(t *testing.T) {
 				t.Errorf("want one line on stderr and nothing on stdout, got %q / %q", r.stderr, r.stdout)
 			}
 		})
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"./data/chatd.db", "./data/chatd.db"},
+		{":memory:", ":memory:"},
+		{"postgres://chatd:s3cret@db:5432/chat?sslmode=disable", "postgres://chatd:xxxxx@db:5432/chat?sslmode=disable"},
+		{"postgres://db/chat?password=s3cret&user=chatd", "postgres://db/chat?password=xxxxx&user=chatd"},
+		{"postgres://chatd@db/chat", "postgres://chatd@db/chat"},
+	} {
+		if got := redactDSN(tt.in); got != tt.want {
+			t.Errorf("redactDSN(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if strings.Contains(redactDSN(tt.in), "s3cret") {
+			t.Errorf("redactDSN(%q) leaks the password", tt.in)
+		}
 	}
 }

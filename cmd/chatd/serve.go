@@ -70,7 +70,7 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 	}
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", cfg.DB, err)
+		return nil, fmt.Errorf("open store %s: %w", redactDSN(cfg.DB), err)
 	}
 	undo = append(undo, func() { _ = st.Close() })
 	reg := newRegistry()
@@ -105,7 +105,7 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 		ErrorLog:          slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
 	}
 	log.Info("chatd listening", "addr", ln.Addr().String(), "tls", cfg.TLSCert != "", "path", cfg.Path,
-		"store", cfg.DB, "data_dir", cfg.DataDir, "broker", cfg.Broker, "mode", modeName(dev),
+		"store", redactDSN(cfg.DB), "data_dir", cfg.DataDir, "broker", cfg.Broker, "mode", modeName(dev),
 		"recovery", cfg.Recovery, "web", web.site != nil, "dev_tokens", web.tokens != nil, "version", buildVersion())
 	return a, nil
 }
