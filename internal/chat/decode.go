@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -38,6 +39,10 @@ func decodeObject(raw json.RawMessage, dst any) bool {
 // decodeString returns raw as a string if it is a JSON string. A string without escapes
 // is sliced out directly: most are, and raw comes out of an already validated payload
 // (json.Unmarshal still checks it when it does not).
+//
+// A string holding U+0000 is refused like a non-string: PostgreSQL text cannot store
+// it, so accepting it would make the same message durable on SQLite and an error on
+// PostgreSQL; no chat client needs it.
 func decodeString(raw json.RawMessage) (string, bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) < 2 || raw[0] != '"' {
@@ -47,7 +52,7 @@ func decodeString(raw json.RawMessage) (string, bool) {
 		return string(body), true
 	}
 	var s string
-	if json.Unmarshal(raw, &s) != nil {
+	if json.Unmarshal(raw, &s) != nil || strings.IndexByte(s, 0) >= 0 {
 		return "", false
 	}
 	return s, true

@@ -59,6 +59,8 @@ func TestSendValidation(t *testing.T) {
 		{"content number", `{"roomId":"r","content":5}`, CodeInvalidContent},
 		{"content blank", `{"roomId":"r","content":" \n\t "}`, CodeInvalidContent},
 		{"content null", `{"roomId":"r","content":null}`, CodeInvalidContent},
+		{"content with NUL", `{"roomId":"r","content":"a\u0000b"}`, CodeInvalidContent},
+		{"clientMessageId with NUL", `{"roomId":"r","content":"x","clientMessageId":"\u0000"}`, CodeInvalidClientMessageID},
 		{"attachment string", `{"roomId":"r","content":"hi","attachment":"https://x.example"}`, CodeInvalidAttachment},
 		{"attachment null", `{"roomId":"r","content":"hi","attachment":null}`, CodeInvalidAttachment},
 		{"attachment ftp", `{"roomId":"r","content":"hi","attachment":{"url":"ftp://x.example/f"}}`, CodeInvalidAttachment},
