@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ type app struct {
 	sio    *socketio.Server
 	chat   *chat.Service
 	store  store.Store
+	broker io.Closer // nil with the memory broker
 	web    web
 	health *health
 }
@@ -87,6 +89,13 @@ func (a *app) drain(served <-chan error) error {
 		}
 	}
 	a.chat.Close()
+	if a.broker != nil {
+		// After the Socket.IO shutdown: the broadcasts of the last disconnects are
+		// still relayed.
+		if err := a.broker.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := closeStore(ctx, a.store); err != nil {
 		errs = append(errs, err)
 	}

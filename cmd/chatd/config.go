@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chatd/chatd/internal/broker"
 )
 
 // Config is every setting of chatd, in one place. Each field is bound to a flag by
@@ -40,7 +42,7 @@ type Config struct {
 
 	DB      string // ":memory:" or a SQLite file path
 	DataDir string // generated secret lives here; empty means the directory of DB
-	Broker  string // "memory"
+	Broker  string // "memory" or a redis:// URL
 	NodeTTL time.Duration
 
 	PresenceGrace   time.Duration
@@ -108,7 +110,8 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 
 	fs.StringVar(&c.DB, "db", "./data/chatd.db", "SQLite database file, postgres:// URL, or \":memory:\" for a volatile store")
 	fs.StringVar(&c.DataDir, "data-dir", "", "data directory for the generated secret (default: directory of --db, or ./data)")
-	fs.StringVar(&c.Broker, "broker", "memory", "broker relaying broadcasts between nodes: memory (single node)")
+	fs.StringVar(&c.Broker, "broker", "memory", "broker relaying broadcasts between nodes: memory (single node),\n"+
+		"or redis://[:password@]host:port/db (rediss:// for TLS) to fan out across nodes")
 	durationVar(fs, &c.NodeTTL, "node-ttl", 15*time.Second, "liveness TTL of a node in a cluster (reserved)")
 
 	durationVar(fs, &c.PresenceGrace, "presence-grace", 5*time.Second, "delay before a user whose last socket left is offline")
@@ -319,9 +322,17 @@ func (c *Config) validateStorage() error {
 	switch {
 	case c.Broker == "memory":
 	case hasScheme(c.Broker, "redis", "rediss"):
-		return fmt.Errorf("%s: the Redis broker is not in this build yet", settingName("broker"))
+		if err := broker.CheckURL(c.Broker); err != nil {
+			return fmt.Errorf("%s: %w", settingName("broker"), err)
+		}
+		// Recovery offsets count per node: a client that got a relayed broadcast would
+		// resume from another node's offset and silently miss packets.
+		if c.Recovery > 0 {
+			return fmt.Errorf("%s cannot be used with a Redis %s yet: recovery offsets are per node",
+				settingName("recovery"), settingName("broker"))
+		}
 	default:
-		return fmt.Errorf("%s: unknown broker %q (want memory)", settingName("broker"), c.Broker)
+		return fmt.Errorf("%s: unknown broker %q (want memory or a redis:// URL)", settingName("broker"), c.Broker)
 	}
 	if c.DataDir == "" {
 		c.DataDir = defaultDataDir(c.DB)

@@ -119,6 +119,15 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	}
 }
 
+func TestRedisBrokerAccepted(t *testing.T) {
+	for _, url := range []string{"redis://127.0.0.1:6379/0", "rediss://:secret@redis.internal:6380/2", "REDIS://h"} {
+		cfg, err := parse(t, map[string]string{"CHATD_BROKER": url})
+		if err != nil || cfg.Broker != url {
+			t.Errorf("broker %q: %q %v", url, cfg.Broker, err)
+		}
+	}
+}
+
 func TestDataDirFollowsDB(t *testing.T) {
 	cfg, err := parse(t, map[string]string{"CHATD_DB": "/var/lib/chatd/main.db"})
 	if err != nil {
@@ -167,7 +176,10 @@ func TestInvalidSettings(t *testing.T) {
 		{"unreadable jwks", nil, []string{"--jwt-jwks", filepath.Join(dir, "missing.json")}, "--jwt-jwks (CHATD_JWT_JWKS)"},
 		{"other URL", map[string]string{"CHATD_DB": "mysql://h/db"}, nil, "unsupported store URL"},
 		{"empty db", nil, []string{"--db="}, "must not be empty"},
-		{"redis", map[string]string{"CHATD_BROKER": "redis://h:6379"}, nil, "Redis broker is not in this build yet"},
+		{"bad redis URL", map[string]string{"CHATD_BROKER": "redis://h:6379/notadb"}, nil, "--broker (CHATD_BROKER): parse redis url"},
+		{"bad redis option", nil, []string{"--broker=redis://h:6379/0?nosuch=1"}, "parse redis url"},
+		{"recovery with redis", map[string]string{"CHATD_BROKER": "redis://h", "CHATD_RECOVERY": "1m"}, nil,
+			"--recovery (CHATD_RECOVERY) cannot be used with a Redis --broker (CHATD_BROKER) yet"},
 		{"unknown broker", nil, []string{"--broker=nats"}, `unknown broker "nats"`},
 		{"bad level", nil, []string{"--log-level=loud"}, `unknown level "loud"`},
 		{"bad format", nil, []string{"--log-format=xml"}, `unknown format "xml"`},

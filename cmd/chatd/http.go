@@ -18,7 +18,7 @@ import (
 // pprofPath is where --pprof mounts the profiles.
 const pprofPath = "/debug/pprof/"
 
-// pingTimeout bounds the store check of one /readyz probe.
+// pingTimeout bounds the store and broker checks of one /readyz probe.
 const pingTimeout = 2 * time.Second
 
 // routes returns the HTTP handler: Socket.IO at the configured path beside the
@@ -53,7 +53,13 @@ func (a *app) routes(reg *prometheus.Registry) http.Handler {
 type health struct {
 	draining atomic.Bool // set once, when the drain starts
 	store    store.Store
+	broker   readiness // nil with the memory broker
 	log      *slog.Logger
+}
+
+// readiness is a dependency /readyz checks.
+type readiness interface {
+	Ready(ctx context.Context) error
 }
 
 // healthz reports whether the process serves: 503 once it drains, so that a load
@@ -66,7 +72,8 @@ func (h *health) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeProbe(w, http.StatusOK, "ok")
 }
 
-// readyz reports whether the process can do its work: the store answers.
+// readyz reports whether the process can do its work: the store answers and, in a
+// cluster, the broker relays broadcasts to the other nodes.
 func (h *health) readyz(w http.ResponseWriter, r *http.Request) {
 	if h.draining.Load() {
 		writeProbe(w, http.StatusServiceUnavailable, "draining")
@@ -78,6 +85,13 @@ func (h *health) readyz(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("readiness: store unreachable", "err", err)
 		writeProbe(w, http.StatusServiceUnavailable, "store unavailable")
 		return
+	}
+	if h.broker != nil {
+		if err := h.broker.Ready(ctx); err != nil {
+			h.log.Warn("readiness: broker unavailable", "err", err)
+			writeProbe(w, http.StatusServiceUnavailable, "broker unavailable")
+			return
+		}
 	}
 	writeProbe(w, http.StatusOK, "ok")
 }

@@ -81,7 +81,19 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 		return nil, fmt.Errorf("start chat service: %w", err)
 	}
 	undo = append(undo, svc.Close)
-	sio := socketio.NewServer(socketConfig(cfg, origins, log))
+	relay, err := newBroker(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	sc := socketConfig(cfg, origins, log)
+	hp := &health{store: st, log: log}
+	if relay != nil {
+		undo = append(undo, func() { _ = relay.Close() })
+		sc.Adapter = relay
+		hp.broker = relay
+		reg.MustRegister(newBrokerCollector(relay))
+	}
+	sio := socketio.NewServer(sc)
 	ns := sio.Of(chatNamespace)
 	svc.Register(ns)
 	reg.MustRegister(newSocketCollector(sio))
@@ -97,7 +109,10 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 	if c.onListen != nil {
 		c.onListen(ln.Addr())
 	}
-	a := &app{cfg: cfg, log: log, ln: ln, sio: sio, chat: svc, store: st, web: web, health: &health{store: st, log: log}}
+	a := &app{cfg: cfg, log: log, ln: ln, sio: sio, chat: svc, store: st, web: web, health: hp}
+	if relay != nil {
+		a.broker = relay
+	}
 	a.http = &http.Server{
 		Handler:           a.routes(reg),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -105,7 +120,7 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 		ErrorLog:          slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelWarn),
 	}
 	log.Info("chatd listening", "addr", ln.Addr().String(), "tls", cfg.TLSCert != "", "path", cfg.Path,
-		"store", redactDSN(cfg.DB), "data_dir", cfg.DataDir, "broker", cfg.Broker, "mode", modeName(dev),
+		"store", redactDSN(cfg.DB), "data_dir", cfg.DataDir, "broker", redactDSN(cfg.Broker), "mode", modeName(dev),
 		"recovery", cfg.Recovery, "web", web.site != nil, "dev_tokens", web.tokens != nil, "version", buildVersion())
 	return a, nil
 }
