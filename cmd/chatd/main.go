@@ -8,6 +8,7 @@
 //	chatd [serve] [flags]   run the server (the default command)
 //	chatd token --sub ID    print a development token
 //	chatd version           print the version
+//	chatd bench SCENARIO    load-test a server (fanout, idle, connect, history)
 //
 // See chatd --help for every setting and its environment variable.
 package main
@@ -71,10 +72,12 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return c.token(rest)
 	case "version":
 		return c.version(rest)
+	case "bench":
+		return c.bench(ctx, rest)
 	case "help":
 		return c.serve(ctx, []string{"--help"})
 	default:
-		return c.usageError(fmt.Errorf("unknown command %q (want serve, token or version)", cmd))
+		return c.usageError(fmt.Errorf("unknown command %q (want serve, token, version or bench)", cmd))
 	}
 }
 
