@@ -3,6 +3,9 @@ package engineio_test
 import (
 	"bytes"
 	"errors"
+	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +34,43 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 	if st := ts.eio.Stats(); st.ClosedSlowConsumer != 1 {
 		t.Errorf("ClosedSlowConsumer = %d", st.ClosedSlowConsumer)
 	}
+}
+
+func TestSlowConsumerIsLoggedAsWarning(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ts := newTestServer(t, engineio.Config{SendQueue: 1, Logger: logger}, false)
+	_, p := ts.pollingSession(t)
+	_ = p.sess.Send(engineio.Message{Data: []byte("a")}, engineio.Message{Data: []byte("b")})
+	p.waitClosed(t)
+	out := logs.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, `reason="slow consumer"`) {
+		t.Fatalf("slow-consumer cut not logged as a warning; log:\n%s", out)
+	}
+	_, other := ts.pollingSession(t)
+	other.sess.Close()
+	other.waitClosed(t)
+	if n := strings.Count(logs.String(), "session closed"); n != 1 {
+		t.Fatalf("an ordinary close was logged at warn level too (%d lines):\n%s", n, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestSlowConsumerAtomicBatch(t *testing.T) {

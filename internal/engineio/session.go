@@ -1,7 +1,9 @@
 package engineio
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -184,7 +186,14 @@ func (s *Session) finishClose(res closeResult) {
 		return
 	}
 	s.srv.stats.closed[res.reason].Add(1)
-	s.srv.cfg.logger.Debug("engineio: session closed", "sid", s.id, "reason", res.reason.String())
+	level := slog.LevelDebug
+	if res.reason == CloseReasonSlowConsumer {
+		// A client cut for not reading is an operator's concern (a bad network, an
+		// undersized send queue), unlike the ordinary comings and goings.
+		level = slog.LevelWarn
+	}
+	s.srv.cfg.logger.Log(context.Background(), level, "engineio: session closed",
+		"sid", s.id, "reason", res.reason.String(), "transport", s.Transport())
 	if res.notify {
 		res.recv.OnClose(res.reason)
 	}
