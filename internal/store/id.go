@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,4 +75,18 @@ func normalize(m Message) Message {
 		m.Metadata = nil
 	}
 	return m
+}
+
+// trimPage turns the limit+1 rows a page query fetched into the page and whether more
+// follow: the extra row only says that more exist. Rows read newest first (Latest) are
+// put back in room order, oldest first.
+func trimPage(msgs []Message, limit int, newestFirst bool) ([]Message, bool) {
+	hasMore := len(msgs) > limit
+	if hasMore {
+		msgs = msgs[:limit]
+	}
+	if newestFirst {
+		slices.Reverse(msgs)
+	}
+	return msgs, hasMore
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -44,10 +43,8 @@ func (s *pgStore) After(ctx context.Context, room string, afterSeq int64, limit 
 	if err != nil {
 		return nil, false, s.readErr("read messages after", err)
 	}
-	if len(msgs) > limit {
-		return msgs[:limit], true, nil
-	}
-	return msgs, false, nil
+	msgs, hasMore := trimPage(msgs, limit, false)
+	return msgs, hasMore, nil
 }
 
 func (s *pgStore) Latest(ctx context.Context, room string, limit int) ([]Message, bool, error) {
@@ -62,11 +59,7 @@ func (s *pgStore) Latest(ctx context.Context, room string, limit int) ([]Message
 	if err != nil {
 		return nil, false, s.readErr("read latest messages", err)
 	}
-	hasMore := len(msgs) > limit
-	if hasMore {
-		msgs = msgs[:limit]
-	}
-	slices.Reverse(msgs) // newest first from the query; oldest first for the caller
+	msgs, hasMore := trimPage(msgs, limit, true) // the query reads newest first
 	return msgs, hasMore, nil
 }
 

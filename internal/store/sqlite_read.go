@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 )
 
 // messageColumns is the column list every message query selects, in scanMessage order.
@@ -78,10 +77,8 @@ func (s *sqliteStore) After(ctx context.Context, room string, afterSeq int64, li
 	if err != nil {
 		return nil, false, s.readErr("read messages after", err)
 	}
-	if len(msgs) > limit {
-		return msgs[:limit], true, nil
-	}
-	return msgs, false, nil
+	msgs, hasMore := trimPage(msgs, limit, false)
+	return msgs, hasMore, nil
 }
 
 func (s *sqliteStore) Latest(ctx context.Context, room string, limit int) ([]Message, bool, error) {
@@ -96,11 +93,7 @@ func (s *sqliteStore) Latest(ctx context.Context, room string, limit int) ([]Mes
 	if err != nil {
 		return nil, false, s.readErr("read latest messages", err)
 	}
-	hasMore := len(msgs) > limit
-	if hasMore {
-		msgs = msgs[:limit]
-	}
-	slices.Reverse(msgs) // newest first from the query; oldest first for the caller
+	msgs, hasMore := trimPage(msgs, limit, true) // the query reads newest first
 	return msgs, hasMore, nil
 }
 
