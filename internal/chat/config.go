@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/auth"
+	"github.com/chatd/chatd/internal/broker"
 	"github.com/chatd/chatd/internal/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -29,6 +30,9 @@ type Deps struct {
 	Verifier *auth.Verifier
 	Logger   *slog.Logger          // nil means slog.Default()
 	Metrics  prometheus.Registerer // nil means no metrics
+	// Registry is the cluster's presence and membership, shared by the nodes; nil
+	// means a single node, whose own bookkeeping is the whole truth.
+	Registry broker.Registry
 }
 
 // withDefaults returns cfg with every zero field replaced by its default, or an error

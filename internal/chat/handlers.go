@@ -239,10 +239,11 @@ func (svc *Service) typingExpired(c *client, room string) {
 }
 
 // userOffline runs when a user's presence grace period ends.
-func (svc *Service) userOffline(user string, rooms []string, changed bool) {
+func (svc *Service) userOffline(user string, rooms []string, status, gen string) {
 	svc.metrics.usersDelta(-1)
+	status, announce := svc.offlineStatus(user, status, gen)
 	ns := svc.ns.Load()
-	if !changed || len(rooms) == 0 || ns == nil {
+	if !announce || status == statusOffline || len(rooms) == 0 || ns == nil {
 		return
 	}
 	svc.broadcast(ns.To(toRooms(rooms)...), "presenceUpdate",

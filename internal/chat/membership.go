@@ -3,6 +3,8 @@ package chat
 import (
 	"sort"
 	"sync"
+
+	"github.com/chatd/chatd/internal/broker"
 )
 
 // membership counts, per room, the sockets each user has in it. userJoinedRoom and
@@ -71,4 +73,17 @@ func (m *membership) active() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.rooms)
+}
+
+// pairs returns every (room, user) with a socket here, for the cluster registry.
+func (m *membership) pairs() []broker.RoomUser {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []broker.RoomUser
+	for room, users := range m.rooms {
+		for u := range users {
+			out = append(out, broker.RoomUser{Room: room, User: u})
+		}
+	}
+	return out
 }

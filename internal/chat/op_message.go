@@ -35,6 +35,11 @@ func (svc *Service) send(c *client, raw json.RawMessage) (sendResult, *Error) {
 	}
 	now := svc.clock.Now()
 	token, wait := reserve(c.limits.messages, now)
+	if wait == 0 {
+		if wait = svc.clusterWait(bucketMessages, c.user, svc.cfg.RateMessages, svc.cfg.RateBurst); wait > 0 {
+			token.CancelAt(now)
+		}
+	}
 	if wait > 0 {
 		if m, ok := c.limits.recent.get(room, req.ClientMessageID); ok {
 			return svc.sent(c, m, true)
@@ -44,6 +49,7 @@ func (svc *Service) send(c *client, raw json.RawMessage) (sendResult, *Error) {
 	stored, dup, appendErr := svc.appendMessage(c, req)
 	if appendErr != nil || dup {
 		token.CancelAt(now) // a failed or idempotent send costs nothing
+		svc.clusterRefund(bucketMessages, c.user, svc.cfg.RateMessages)
 	}
 	if appendErr != nil {
 		return sendResult{}, svc.internal(c, "append message", appendErr)

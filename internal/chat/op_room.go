@@ -28,7 +28,14 @@ func (svc *Service) join(c *client, raw json.RawMessage) (joinResult, *Error) {
 	if c.roomCount() >= svc.cfg.MaxRoomsPerSocket {
 		return res, invalid(CodeTooManyRooms, "too many rooms joined")
 	}
-	if _, wait := reserve(c.limits.joins, svc.clock.Now()); wait > 0 {
+	now := svc.clock.Now()
+	token, wait := reserve(c.limits.joins, now)
+	if wait == 0 {
+		if wait = svc.clusterWait(bucketJoins, c.user, svc.cfg.RateJoins, ceilBurst(svc.cfg.RateJoins)); wait > 0 {
+			token.CancelAt(now)
+		}
+	}
+	if wait > 0 {
 		return res, rateLimited("too many joins", wait)
 	}
 	added, ok := c.addRoom(room, svc.cfg.MaxRoomsPerSocket)
@@ -44,9 +51,13 @@ func (svc *Service) join(c *client, raw json.RawMessage) (joinResult, *Error) {
 
 // enterRoom counts c's socket in room and reports whether it is the user's first.
 func (svc *Service) enterRoom(c *client, room string) (firstOfUser bool) {
+	defer svc.locks.lock(c.user)()
 	first, newRoom := svc.rooms.join(c.user, room)
 	if newRoom {
 		svc.metrics.roomsDelta(1)
+	}
+	if first && svc.registry != nil {
+		first = svc.clusterJoined(c.user, room)
 	}
 	return first
 }
@@ -90,11 +101,15 @@ func (svc *Service) leave(c *client, raw json.RawMessage) (leaveResult, *Error) 
 // leftRoom does the bookkeeping of c having left room (by leaveRoom or disconnect).
 func (svc *Service) leftRoom(c *client, room string) leaveResult {
 	res := leaveResult{room: room, typingEnded: svc.typing.stop(c, room)}
+	defer svc.locks.lock(c.user)()
 	last, gone := svc.rooms.leave(c.user, room)
-	res.lastOfUser = last
 	if gone {
 		svc.metrics.roomsDelta(-1)
 	}
+	if last && svc.registry != nil {
+		last = svc.clusterLeft(c.user, room)
+	}
+	res.lastOfUser = last
 	return res
 }
 
@@ -108,8 +123,15 @@ func (svc *Service) members(c *client, raw json.RawMessage) (membersOut, *Error)
 	if !c.inRoom(room) {
 		return membersOut{}, notInRoom()
 	}
+	out := membersOut{RoomID: room}
+	if svc.registry != nil {
+		if members, ok := svc.clusterMembers(room); ok {
+			out.Members = members
+			return out, nil
+		}
+	}
 	users := svc.rooms.members(room)
-	out := membersOut{RoomID: room, Members: make([]memberOut, len(users))}
+	out.Members = make([]memberOut, len(users))
 	for i, u := range users {
 		out.Members[i] = memberOut{UserID: u, Status: svc.users.status(u)}
 	}
@@ -120,8 +142,13 @@ func notInRoom() *Error { return invalid(CodeNotInRoom, "join the room first") }
 
 // connect registers a connected socket with its user.
 func (svc *Service) connect(c *client) {
+	defer svc.locks.lock(c.user)()
 	if svc.users.connect(c) {
 		svc.metrics.usersDelta(1)
+	}
+	// The user's first socket here, new or back inside the grace period.
+	if svc.registry != nil && svc.users.sockets(c.user) == 1 {
+		svc.clusterConnected(c.user)
 	}
 }
 
@@ -134,6 +161,10 @@ func (svc *Service) disconnect(c *client) []leaveResult {
 	for _, room := range rooms {
 		left = append(left, svc.leftRoom(c, room))
 	}
-	svc.users.disconnect(c, rooms)
+	unlock := svc.locks.lock(c.user)
+	if svc.users.disconnect(c, rooms) && svc.registry != nil {
+		svc.clusterDisconnected(c.user, rooms)
+	}
+	unlock()
 	return left
 }

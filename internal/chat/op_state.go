@@ -44,7 +44,14 @@ func (svc *Service) setTyping(c *client, raw json.RawMessage) (typingResult, *Er
 		return res, nil
 	}
 	if !svc.typing.active(c, room) {
-		if _, wait := reserve(c.limits.typing, svc.clock.Now()); wait > 0 {
+		now := svc.clock.Now()
+		token, wait := reserve(c.limits.typing, now)
+		if wait == 0 {
+			if wait = svc.clusterWait(bucketTyping, c.user, svc.cfg.RateTyping, ceilBurst(svc.cfg.RateTyping)); wait > 0 {
+				token.CancelAt(now)
+			}
+		}
+		if wait > 0 {
 			return res, rateLimited("too many typing changes", wait)
 		}
 	}
@@ -84,6 +91,9 @@ func (svc *Service) setPresence(c *client, raw json.RawMessage) (presenceResult,
 				rooms = append(rooms, r)
 			}
 		}
+	}
+	if svc.registry != nil {
+		rooms = svc.clusterStatusRooms(c.user, status, rooms)
 	}
 	out := presenceOut{UserID: c.user, Status: status, Timestamp: timestamp(svc.clock.Now())}
 	return presenceResult{payload: out, rooms: rooms}, nil

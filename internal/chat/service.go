@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/auth"
+	"github.com/chatd/chatd/internal/broker"
 	"github.com/chatd/chatd/internal/socketio"
 	"github.com/chatd/chatd/internal/store"
 )
@@ -25,10 +26,12 @@ type Service struct {
 	clock    clock
 	metrics  *metrics // nil without a registerer
 
-	users  *users
-	rooms  *membership
-	typing *typing
-	conns  *connLimiter
+	users    *users
+	rooms    *membership
+	registry broker.Registry // nil on a single node
+	locks    *userLocks      // order one user's transitions with their registry calls
+	typing   *typing
+	conns    *connLimiter
 
 	ctx    context.Context // parent of store calls; cancelled by Close
 	cancel context.CancelFunc
@@ -60,6 +63,7 @@ func newService(cfg Config, deps Deps, clk clock) (*Service, error) {
 	svc := &Service{
 		cfg: cfg, store: deps.Store, verifier: deps.Verifier, log: log, clock: clk, metrics: m,
 		rooms: newMembership(), conns: newConnLimiter(cfg.RateConnections),
+		registry: deps.Registry, locks: newUserLocks(),
 	}
 	lc := limitConfig{messages: cfg.RateMessages, typing: cfg.RateTyping, joins: cfg.RateJoins, burst: cfg.RateBurst}
 	svc.users = newUsers(clk, cfg.PresenceGrace, lc, svc.userOffline)

@@ -61,12 +61,18 @@ type userState struct {
 	grace    *graceTimer // non-nil while the offline grace period runs
 }
 
-type graceTimer struct{ t stopper }
+// graceTimer is a pending offline. gen is the cluster registry's generation of the
+// user's grace period on this node (empty on a single node), set after the timer by
+// setGraceGen.
+type graceTimer struct {
+	t   stopper
+	gen string // guarded by users.mu
+}
 
-// offlineFunc is told that user went offline after the grace period; rooms are those of
-// the user's last socket, and changed reports whether the visible status changed (it
-// did not when the user had set "offline" already).
-type offlineFunc func(user string, rooms []string, changed bool)
+// offlineFunc is told that user's grace period on this node ended with no socket of
+// theirs here; rooms are those of the user's last socket, status the one they had
+// here, gen the grace period's registry generation.
+type offlineFunc func(user string, rooms []string, status, gen string)
 
 // users is the presence state machine: per user, the set of connected sockets, the
 // status, liveness and rate limiters.
@@ -136,9 +142,55 @@ func (u *users) expire(user string, g *graceTimer, rooms []string) {
 		return
 	}
 	delete(u.m, user)
+	gen := g.gen
 	u.mu.Unlock()
-	u.onOffline(user, rooms, st.status != statusOffline)
+	u.onOffline(user, rooms, st.status, gen)
 }
+
+// sockets returns how many sockets of user are connected here.
+func (u *users) sockets(user string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if st := u.m[user]; st != nil {
+		return len(st.clients)
+	}
+	return 0
+}
+
+// setGraceGen records the registry generation of user's pending grace period.
+func (u *users) setGraceGen(user, gen string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if st := u.m[user]; st != nil && st.grace != nil {
+		st.grace.gen = gen
+	}
+}
+
+// setLocalStatus sets the status of user as the cluster registry knows it, without
+// anyone to tell (the user's first socket on this node).
+func (u *users) setLocalStatus(user, status string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if st := u.m[user]; st != nil {
+		st.status = status
+	}
+}
+
+// snapshot returns the connected users (not those in their grace period) and their
+// statuses.
+func (u *users) snapshot() []userStatus {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := make([]userStatus, 0, len(u.m))
+	for user, st := range u.m {
+		if len(st.clients) > 0 {
+			out = append(out, userStatus{user: user, status: st.status})
+		}
+	}
+	return out
+}
+
+type userStatus struct{ user, status string }
 
 // setStatus sets user's status and returns the user's connected sockets, whose rooms
 // are to be told.

@@ -15,11 +15,11 @@ type offlineLog struct {
 	got []string
 }
 
-func (l *offlineLog) record(user string, rooms []string, changed bool) {
+func (l *offlineLog) record(user string, rooms []string, status, _ string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	state := "same"
-	if changed {
+	if status != statusOffline {
 		state = "changed"
 	}
 	l.got = append(l.got, user+" "+state+" "+joinStrings(rooms))

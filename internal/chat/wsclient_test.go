@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/auth"
+	"github.com/chatd/chatd/internal/broker"
 	"github.com/chatd/chatd/internal/engineio"
 	"github.com/chatd/chatd/internal/socketio"
 	"github.com/chatd/chatd/internal/store"
@@ -44,6 +45,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 type harnessOptions struct {
 	metrics  prometheus.Registerer // registers the service's metrics
 	recovery *socketio.Recovery    // turns connection-state recovery on
+	registry broker.Registry       // the cluster registry; nil for a single node
 }
 
 func newHarnessWith(t *testing.T, cfg Config, opts harnessOptions) *harness {
@@ -58,7 +60,8 @@ func newHarnessWith(t *testing.T, cfg Config, opts harnessOptions) *harness {
 	}
 	clk := newFakeClock()
 	clk.now = time.Now()
-	svc, err := newService(cfg, Deps{Store: st, Verifier: v, Logger: discardLogger(), Metrics: opts.metrics}, clk)
+	svc, err := newService(cfg, Deps{Store: st, Verifier: v, Logger: discardLogger(), Metrics: opts.metrics,
+		Registry: opts.registry}, clk)
 	if err != nil {
 		t.Fatal(err)
 	}
