@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,20 +16,38 @@ import (
 // starts anyway (not ready) when it runs out and keeps reconnecting.
 const brokerConnectTimeout = 5 * time.Second
 
-// newBroker returns the Redis adapter when cfg selects one, or nil for the in-process
-// memory broker.
-func newBroker(ctx context.Context, cfg *Config, log *slog.Logger) (*broker.RedisAdapter, error) {
+// newBroker returns the Redis adapter and the cluster registry when cfg selects Redis,
+// or nils for the in-process memory broker (a single node).
+func newBroker(ctx context.Context, cfg *Config, log *slog.Logger) (*broker.RedisAdapter, *broker.RedisRegistry, error) {
 	if cfg.Broker == "memory" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, brokerConnectTimeout)
 	defer cancel()
 	broker.SetRedisLogger(log)
-	a, err := broker.NewRedisAdapter(ctx, cfg.Broker, log, nil)
+	a, err := broker.NewRedisAdapter(ctx, cfg.Broker, log, &broker.Options{Prefix: cfg.ClusterName})
 	if err != nil {
-		return nil, fmt.Errorf("start broker %s: %w", redactDSN(cfg.Broker), err)
+		return nil, nil, fmt.Errorf("start broker %s: %w", redactDSN(cfg.Broker), err)
 	}
-	return a, nil
+	r, err := broker.NewRedisRegistry(cfg.Broker, log, broker.RegistryOptions{
+		Prefix: cfg.ClusterName, NodeID: a.NodeID(), TTL: cfg.NodeTTL, Grace: cfg.PresenceGrace,
+	})
+	if err != nil {
+		_ = a.Close()
+		return nil, nil, fmt.Errorf("start cluster registry %s: %w", redactDSN(cfg.Broker), err)
+	}
+	return a, r, nil
+}
+
+// clusterNode is a node's Redis side, closed registry first: the registry hands the
+// users' grace periods to the cluster, then the adapter stops relaying.
+type clusterNode struct {
+	adapter  *broker.RedisAdapter
+	registry *broker.RedisRegistry
+}
+
+func (c clusterNode) Close() error {
+	return errors.Join(c.registry.Close(), c.adapter.Close())
 }
 
 // brokerCollector exports the adapter's counters.

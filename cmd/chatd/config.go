@@ -40,10 +40,12 @@ type Config struct {
 	JWTIssuer    string // required iss when set
 	JWTAudience  string // required aud when set
 
-	DB      string // ":memory:" or a SQLite file path
-	DataDir string // generated secret lives here; empty means the directory of DB
-	Broker  string // "memory" or a redis:// URL
-	NodeTTL time.Duration
+	DB           string // ":memory:" or a SQLite file path
+	DataDir      string // generated secret lives here; empty means the directory of DB
+	Broker       string // "memory" or a redis:// URL
+	ClusterName  string // prefix of every Redis key and channel of this cluster
+	AdvertiseURL string // base URL the other nodes reach this one at (cmd/chatd/forward.go)
+	NodeTTL      time.Duration
 
 	PresenceGrace   time.Duration
 	TypingTimeout   time.Duration
@@ -76,7 +78,7 @@ func settingGroups() []settingGroup {
 		{"Server", []string{"addr", "path", "tls-cert", "tls-key", "allowed-origins", "dev",
 			"log-level", "log-format", "pprof", "web", "shutdown-timeout"}},
 		{"Authentication", []string{"jwt-secret", "jwt-public-key", "jwt-jwks", "jwt-issuer", "jwt-audience"}},
-		{"Storage and clustering", []string{"db", "data-dir", "broker", "node-ttl"}},
+		{"Storage and clustering", []string{"db", "data-dir", "broker", "cluster-name", "advertise-url", "node-ttl"}},
 		{"Chat", []string{"presence-grace", "typing-timeout", "rate-messages", "rate-burst",
 			"rate-typing", "rate-joins", "rate-connections", "max-rooms", "max-message-bytes"}},
 		{"Socket.IO", []string{"ping-interval", "ping-timeout", "max-payload", "send-queue", "recovery"}},
@@ -112,7 +114,12 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DataDir, "data-dir", "", "data directory for the generated secret (default: directory of --db, or ./data)")
 	fs.StringVar(&c.Broker, "broker", "memory", "broker relaying broadcasts between nodes: memory (single node),\n"+
 		"or redis://[:password@]host:port/db (rediss:// for TLS) to fan out across nodes")
-	durationVar(fs, &c.NodeTTL, "node-ttl", 15*time.Second, "liveness TTL of a node in a cluster (reserved)")
+	fs.StringVar(&c.ClusterName, "cluster-name", "chatd", "name of the cluster: the prefix of its Redis keys and channels, so that\n"+
+		"several clusters can share one Redis; every node of a cluster must use the same")
+	fs.StringVar(&c.AdvertiseURL, "advertise-url", "", "base URL at which the other nodes reach this one (e.g. http://10.0.0.5:8080), so that\n"+
+		"they relay its polling clients' requests to it; default: from --addr when it names a host")
+	durationVar(fs, &c.NodeTTL, "node-ttl", 15*time.Second, "a node that stopped heartbeating is dead after this; other nodes then\n"+
+		"take its users out of their rooms and mark them offline")
 
 	durationVar(fs, &c.PresenceGrace, "presence-grace", 5*time.Second, "delay before a user whose last socket left is offline")
 	durationVar(fs, &c.TypingTimeout, "typing-timeout", 6*time.Second, "typing ends without a refresh after this")
@@ -308,6 +315,19 @@ func (c *Config) validateTLS() error {
 	return nil
 }
 
+// validClusterName reports whether name can prefix Redis keys and channels unambiguously.
+func validClusterName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // memoryDB is the CHATD_DB value of the volatile in-memory store.
 const memoryDB = ":memory:"
 
@@ -333,6 +353,9 @@ func (c *Config) validateStorage() error {
 		}
 	default:
 		return fmt.Errorf("%s: unknown broker %q (want memory or a redis:// URL)", settingName("broker"), c.Broker)
+	}
+	if !validClusterName(c.ClusterName) {
+		return fmt.Errorf("%s: %q must be 1-64 letters, digits, '.', '_' or '-'", settingName("cluster-name"), c.ClusterName)
 	}
 	if c.DataDir == "" {
 		c.DataDir = defaultDataDir(c.DB)

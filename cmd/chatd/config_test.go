@@ -78,7 +78,7 @@ func TestDefaults(t *testing.T) {
 	}
 	want := Config{
 		Addr: ":8080", Path: "/socket.io/", Web: true, LogLevel: "info", LogFmt: "text",
-		DB: "./data/chatd.db", DataDir: "data", Broker: "memory", NodeTTL: 15 * time.Second,
+		DB: "./data/chatd.db", DataDir: "data", Broker: "memory", ClusterName: "chatd", NodeTTL: 15 * time.Second,
 		PresenceGrace: 5 * time.Second, TypingTimeout: 6 * time.Second,
 		RateMessages: 10, RateBurst: 20, RateTyping: 5, RateJoins: 20, RateConnections: 20,
 		MaxRooms: 100, MaxMessageBytes: 16384,

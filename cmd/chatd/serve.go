@@ -74,28 +74,36 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 	}
 	undo = append(undo, func() { _ = st.Close() })
 	reg := newRegistry()
-	svc, err := chat.New(chatConfig(cfg), chat.Deps{
-		Store: st, Verifier: verifier, Logger: log.With("component", "chat"), Metrics: reg,
-	})
+	relay, presence, err := newBroker(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	deps := chat.Deps{Store: st, Verifier: verifier, Logger: log.With("component", "chat"), Metrics: reg}
+	if presence != nil {
+		deps.Registry = presence
+	}
+	svc, err := chat.New(chatConfig(cfg), deps)
 	if err != nil {
 		return nil, fmt.Errorf("start chat service: %w", err)
 	}
 	undo = append(undo, svc.Close)
-	relay, err := newBroker(ctx, cfg, log)
-	if err != nil {
-		return nil, err
-	}
 	sc := socketConfig(cfg, origins, log)
 	hp := &health{store: st, log: log}
 	if relay != nil {
-		undo = append(undo, func() { _ = relay.Close() })
+		undo = append(undo, func() { _ = presence.Close(); _ = relay.Close() })
 		sc.Adapter = relay
 		hp.broker = relay
 		reg.MustRegister(newBrokerCollector(relay))
 	}
+	if err := enableForwarding(cfg, relay, &sc, reg, log); err != nil {
+		return nil, err
+	}
 	sio := socketio.NewServer(sc)
 	ns := sio.Of(chatNamespace)
 	svc.Register(ns)
+	if presence != nil {
+		presence.Run(svc.Snapshot, svc.NodeLost)
+	}
 	reg.MustRegister(newSocketCollector(sio))
 	registerEngineMetrics(reg, sio)
 	web, err := newWeb(cfg, dev, log)
@@ -111,7 +119,7 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 	}
 	a := &app{cfg: cfg, log: log, ln: ln, sio: sio, chat: svc, store: st, web: web, health: hp}
 	if relay != nil {
-		a.broker = relay
+		a.broker = clusterNode{adapter: relay, registry: presence}
 	}
 	a.http = &http.Server{
 		Handler:           a.routes(reg),

@@ -54,6 +54,10 @@ type Config struct {
 	Cookie *Cookie
 	// Logger receives diagnostics. nil means slog.Default().
 	Logger *slog.Logger
+	// Forward, when non-nil, relays requests for sessions this server does not know
+	// to the server of the cluster that owns them; nil answers them 400 "Session ID
+	// unknown".
+	Forward *Forwarder
 }
 
 // Cookie describes the optional session-id cookie ("io" by default).

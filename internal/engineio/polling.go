@@ -47,6 +47,7 @@ func (s *Server) servePollingHandshake(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	s.announce(sess.id) // before the OPEN: the next request may reach another server
 	sess.accept()
 	sess.startHeartbeat()
 	s.cfg.setCookie(w, sess.id)

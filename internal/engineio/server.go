@@ -15,6 +15,7 @@ type Server struct {
 	handler  Handler
 	upgrader *gws.Upgrader
 	stats    counters
+	fwd      *Forwarder // nil: no cluster to relay unknown sessions to
 
 	mu       sync.Mutex
 	sessions map[string]*Session // guarded by mu
@@ -27,6 +28,7 @@ func NewServer(cfg Config, h Handler) *Server {
 	s := &Server{
 		cfg:      resolve(cfg),
 		handler:  h,
+		fwd:      cfg.Forward,
 		sessions: make(map[string]*Session),
 	}
 	s.upgrader = newUpgrader(s)
@@ -61,7 +63,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess := s.lookup(sid)
 	switch {
 	case sess == nil:
-		writeError(w, http.StatusBadRequest, errUnknownSID)
+		if !s.forward(w, r, sid) {
+			writeError(w, http.StatusBadRequest, errUnknownSID)
+		}
 	case transport == transportWebSocket:
 		s.serveUpgrade(w, r, sess)
 	default:
@@ -101,6 +105,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		open = append(open, sess)
 	}
 	s.mu.Unlock()
+	if s.fwd != nil {
+		s.fwd.shutdown()
+	}
 
 	for _, sess := range open {
 		sess.closeWith(CloseReasonServerShutdown)
@@ -156,6 +163,7 @@ func (s *Server) remove(sess *Session) {
 	defer s.mu.Unlock()
 	if s.sessions[sess.id] == sess {
 		delete(s.sessions, sess.id)
+		s.withdraw(sess.id) // before Shutdown may return
 	}
 	s.closeDrainedLocked()
 }
