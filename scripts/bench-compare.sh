@@ -9,21 +9,40 @@
 # Usage: scripts/bench-compare.sh [scenario…]   (default: all of them)
 #   scenarios: fixed saturated idle connect receipts history
 #
+# With CHATD_PROCS="A B" (e.g. "2 1") Node is left out: chatd runs twice per scenario,
+# with GOMAXPROCS=A and then GOMAXPROCS=B, and the table compares the two — does chatd
+# use both cores? In that mode SERVER_CPU defaults to 0,1 (both cores, one of them shared
+# with the generator on LOAD_CPU); SERVER_CPU=0 keeps the server on one core whatever
+# GOMAXPROCS says.
+#
 # Environment (defaults in brackets):
 #   BASELINE_DIR  the Node baseline [../shared/baseline/node-socketio from the repo]
-#   PORT          [18090]        SERVER_CPU [0]       LOAD_CPU [1]
+#   PORT          [18090]        SERVER_CPU [0; 0,1 with CHATD_PROCS]       LOAD_CPU [1]
 #   DURATION      measured time per run [10s]         WARMUP [3s]
 #   IDLE_CONNS    [2000]         IDLE_HOLD [30s]      PREFILL [100000]
 #   RESULTS_DIR   where the JSON results and server logs go [a new temp dir]
 #   CHATD_DB_KIND file (SQLite on disk, durable: the default) or memory
+#   CHATD_PROCS   two GOMAXPROCS values: compare chatd with itself instead of with Node
+#   BIN           a chatd binary to use instead of building one
 #
-# Needs: go, node + npm, jq, curl, taskset, timeout.
+# Needs: go (unless BIN), node + npm (not with CHATD_PROCS), jq, curl, taskset, timeout.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BASELINE_DIR=${BASELINE_DIR:-$ROOT/../shared/baseline/node-socketio}
 PORT=${PORT:-18090}
-SERVER_CPU=${SERVER_CPU:-0}
+read -r -a PROCS <<<"${CHATD_PROCS:-}"
+if [ ${#PROCS[@]} -gt 0 ]; then
+	[ ${#PROCS[@]} -eq 2 ] || { echo "bench-compare: CHATD_PROCS wants two GOMAXPROCS values, such as \"2 1\"" >&2; exit 2; }
+	SERVER_CPU=${SERVER_CPU:-0,1}
+	# The two servers compared: the table's columns, and the names of their files.
+	VARIANTS=("chatd-p${PROCS[0]}" "chatd-p${PROCS[1]}")
+	LABELS=("chatd GOMAXPROCS=${PROCS[0]}" "chatd GOMAXPROCS=${PROCS[1]}")
+else
+	SERVER_CPU=${SERVER_CPU:-0}
+	VARIANTS=(chatd node)
+	LABELS=(chatd Node)
+fi
 LOAD_CPU=${LOAD_CPU:-1}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
@@ -36,10 +55,16 @@ BASE=http://127.0.0.1:$PORT
 SCENARIOS=("$@")
 [ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(fixed saturated idle connect receipts history)
 
-for tool in go node npm jq curl taskset timeout; do
+need=(jq curl taskset timeout)
+[ -n "${BIN:-}" ] || need+=(go)
+[ ${#PROCS[@]} -gt 0 ] || need+=(node npm)
+for tool in "${need[@]}"; do
 	command -v "$tool" >/dev/null || { echo "bench-compare: $tool is required" >&2; exit 2; }
 done
-[ -f "$BASELINE_DIR/server.js" ] || { echo "bench-compare: no baseline in $BASELINE_DIR (set BASELINE_DIR)" >&2; exit 2; }
+if [ ${#PROCS[@]} -eq 0 ] && [ ! -f "$BASELINE_DIR/server.js" ]; then
+	echo "bench-compare: no baseline in $BASELINE_DIR (set BASELINE_DIR)" >&2
+	exit 2
+fi
 
 WORK=$(mktemp -d /tmp/chatd-bench-compare.XXXXXX)
 RESULTS_DIR=${RESULTS_DIR:-$WORK/results}
@@ -57,17 +82,26 @@ trap 'exit 130' INT TERM
 log() { printf '== %s\n' "$*" >&2; }
 
 build() {
-	log "building chatd"
-	(cd "$ROOT" && go build -trimpath -o "$WORK/chatd" ./cmd/chatd)
+	if [ -n "${BIN:-}" ]; then
+		cp "$BIN" "$WORK/chatd"
+	else
+		log "building chatd"
+		(cd "$ROOT" && go build -trimpath -o "$WORK/chatd" ./cmd/chatd)
+	fi
+	[ ${#PROCS[@]} -eq 0 ] || return 0
 	log "installing the Node baseline from $BASELINE_DIR"
 	mkdir -p "$WORK/node"
 	cp "$BASELINE_DIR/server.js" "$BASELINE_DIR/package.json" "$BASELINE_DIR/package-lock.json" "$WORK/node/"
 	(cd "$WORK/node" && npm ci --silent --no-audit --no-fund >/dev/null)
 }
 
-# start_server chatd|node NAME: a fresh server on $PORT, pinned to $SERVER_CPU.
+# start_server VARIANT NAME: a fresh server on $PORT, pinned to $SERVER_CPU; VARIANT is
+# node, chatd, or chatd-pN (chatd with GOMAXPROCS=N).
 start_server() {
-	local kind=$1 name=$2 db
+	local kind=$1 name=$2 db procs=()
+	if [[ $kind == chatd-p* ]]; then
+		procs=(GOMAXPROCS="${kind#chatd-p}")
+	fi
 	if curl -s -o /dev/null "$BASE/healthz"; then
 		echo "bench-compare: port $PORT is already in use (set PORT)" >&2
 		exit 1
@@ -75,15 +109,15 @@ start_server() {
 	local limits=(CHATD_RATE_MESSAGES=1000000 CHATD_RATE_BURST=1000000
 		CHATD_RATE_JOINS=1000000 CHATD_RATE_CONNECTIONS=1000000 CHATD_RATE_TYPING=1000000)
 	case $kind in
-	chatd)
+	chatd*)
 		db=:memory:
 		if [ "$CHATD_DB_KIND" = file ]; then
 			mkdir -p "$WORK/db-$name"
 			db=$WORK/db-$name/chatd.db
 		fi
-		env "${limits[@]}" CHATD_ADDR=127.0.0.1:$PORT CHATD_JWT_SECRET=$SECRET CHATD_DB="$db" \
+		env "${limits[@]}" "${procs[@]}" CHATD_ADDR=127.0.0.1:$PORT CHATD_JWT_SECRET=$SECRET CHATD_DB="$db" \
 			CHATD_DATA_DIR="$WORK" CHATD_LOG_LEVEL=warn \
-			taskset -c "$SERVER_CPU" "$WORK/chatd" serve >"$RESULTS_DIR/$name-chatd.log" 2>&1 &
+			taskset -c "$SERVER_CPU" "$WORK/chatd" serve >"$RESULTS_DIR/$name-$kind.log" 2>&1 &
 		;;
 	node)
 		(cd "$WORK/node" && exec env "${limits[@]}" CHATD_ADDR=127.0.0.1:$PORT CHATD_JWT_SECRET=$SECRET \
@@ -130,22 +164,23 @@ bench() {
 	fi
 }
 
-# both NAME ARGS…: the run on chatd, then on Node.
+# both NAME ARGS…: the run on each variant: chatd then Node, or chatd with each
+# GOMAXPROCS.
 both() {
 	local name=$1
 	shift
-	bench "$name" chatd "$@"
-	bench "$name" node "$@"
+	bench "$name" "${VARIANTS[0]}" "$@"
+	bench "$name" "${VARIANTS[1]}" "$@"
 }
 
 ROWS=()
 # row LABEL NAME JQ-EXPRESSION [lower]: a table row from both results of NAME; "lower"
-# marks metrics where lower is better (the ratio is then Node / chatd, so > 1 favours
-# chatd either way).
+# marks metrics where lower is better (the ratio is then second / first, so > 1 favours
+# the first column — chatd, against Node — either way).
 row() {
 	local label=$1 name=$2 expr=$3 better=${4:-higher} c n ratio
-	c=$(jq -r "($expr) // \"n/a\"" "$RESULTS_DIR/$name-chatd.json")
-	n=$(jq -r "($expr) // \"n/a\"" "$RESULTS_DIR/$name-node.json")
+	c=$(jq -r "($expr) // \"n/a\"" "$RESULTS_DIR/$name-${VARIANTS[0]}.json")
+	n=$(jq -r "($expr) // \"n/a\"" "$RESULTS_DIR/$name-${VARIANTS[1]}.json")
 	ratio=$(jq -rn --arg c "$c" --arg n "$n" --arg better "$better" '
 		if ($c|test("^[0-9.]+$")) and ($n|test("^[0-9.]+$")) and ($c|tonumber) > 0 and ($n|tonumber) > 0
 		then (if $better == "lower" then ($n|tonumber)/($c|tonumber) else ($c|tonumber)/($n|tonumber) end
@@ -160,7 +195,7 @@ errors_of() {
 		else (.errors | to_entries | map("\(.key) \(.value)") | join(", ")) end' "$1"
 }
 errors_row() {
-	ROWS+=("| $1: errors | $(errors_of "$RESULTS_DIR/$2-chatd.json") | $(errors_of "$RESULTS_DIR/$2-node.json") | |")
+	ROWS+=("| $1: errors | $(errors_of "$RESULTS_DIR/$2-${VARIANTS[0]}.json") | $(errors_of "$RESULTS_DIR/$2-${VARIANTS[1]}.json") | |")
 }
 
 FANOUT=(--rooms 10 --members 100 --size 100 --warmup "$WARMUP" --duration "$DURATION")
@@ -223,9 +258,13 @@ for s in "${SCENARIOS[@]}"; do
 done
 
 echo
-echo "chatd vs Node socket.io baseline — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, server on CPU $SERVER_CPU, load on CPU $LOAD_CPU, chatd store: $CHATD_DB_KIND"
+if [ ${#PROCS[@]} -gt 0 ]; then
+	echo "chatd GOMAXPROCS=${PROCS[0]} vs GOMAXPROCS=${PROCS[1]} — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, server on CPUs $SERVER_CPU, load on CPU $LOAD_CPU, chatd store: $CHATD_DB_KIND"
+else
+	echo "chatd vs Node socket.io baseline — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, server on CPU $SERVER_CPU, load on CPU $LOAD_CPU, chatd store: $CHATD_DB_KIND"
+fi
 echo
-echo "| metric | chatd | Node | ratio (>1: chatd better) |"
+echo "| metric | ${LABELS[0]} | ${LABELS[1]} | ratio (>1: ${LABELS[0]} better) |"
 echo "|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 echo

@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"os/exec"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +34,12 @@ Scenarios:
            close) from --concurrency connectors.
   history  stores --prefill messages in one room, then times syncMessages pages of
            --limit messages after random ids.
+
+Against a cluster, give every node: --url http://a:8080,http://b:8080 (or --url
+repeated). Sessions are spread round-robin over the nodes, so that every room has
+members on every node; --server-pid then takes every node's process, and --watch-pid
+the broker's (redis-server), reported apart. --window-hook runs a command as the
+measured window opens and closes, e.g. to snapshot the broker's counters.
 
 The server's rate limits must allow the load, e.g. CHATD_RATE_MESSAGES=1000000
 CHATD_RATE_BURST=1000000 CHATD_RATE_CONNECTIONS=1000000 CHATD_RATE_JOINS=1000000.
@@ -78,13 +87,15 @@ type benchConfig struct {
 	secret     string
 	json       bool
 	cpuProfile string
+	windowHook string
 }
 
 // benchFlags defines the flags of chatd bench into bc.
 func benchFlags(bc *benchConfig) *flag.FlagSet {
 	fs := flag.NewFlagSet("chatd bench", flag.ContinueOnError)
 	o := &bc.opts
-	fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "server base URL")
+	listVar(fs, &o.URLs, "url", []string{"http://127.0.0.1:8080"},
+		"server base URLs, comma-separated or repeated: the nodes of a cluster", parseURL)
 	fs.StringVar(&o.Path, "path", "/socket.io/", "Socket.IO path")
 	fs.StringVar(&bc.secret, "secret", "", "HS256 secret to mint tokens with (default $CHATD_JWT_SECRET)")
 	durationVar(fs, &o.Warmup, "warmup", 2*time.Second, "traffic before measuring")
@@ -101,9 +112,14 @@ func benchFlags(bc *benchConfig) *flag.FlagSet {
 	intVar(fs, &o.Concurrency, "concurrency", 0, "connect: connectors (default 50); history: syncers (default 4); also dials in parallel at setup")
 	intVar(fs, &o.Prefill, "prefill", 100000, "history: messages stored before measuring")
 	intVar(fs, &o.Limit, "limit", 50, "history: messages per page")
-	intVar(fs, &o.ServerPID, "server-pid", 0, "server process id: report its CPU and memory from /proc")
+	listVar(fs, &o.ServerPIDs, "server-pid", nil,
+		"server process ids, comma-separated or repeated: report their CPU and memory from /proc, summed", parsePID)
+	listVar(fs, &o.WatchPIDs, "watch-pid", nil,
+		"other process ids (the broker) whose CPU and memory to report one by one", parsePID)
 	boolVar(fs, &bc.json, "json", false, "print only the JSON line (no progress, no summary)")
 	fs.StringVar(&bc.cpuProfile, "cpuprofile", "", "write the generator's CPU profile to this file")
+	fs.StringVar(&bc.windowHook, "window-hook", "",
+		"shell command run as the measured window opens and closes, with $BENCH_WINDOW set to start or end")
 	return fs
 }
 
@@ -119,6 +135,9 @@ func (c *cli) runBench(ctx context.Context, sc loadgen.Scenario, bc benchConfig)
 	bc.opts.Secret = []byte(secret)
 	if !bc.json {
 		bc.opts.Progress = c.stderr
+	}
+	if bc.windowHook != "" {
+		bc.opts.OnWindow = windowHook(ctx, bc.windowHook)
 	}
 	if bc.cpuProfile != "" {
 		stop, err := startCPUProfile(bc.cpuProfile)
@@ -145,6 +164,20 @@ func (c *cli) runBench(ctx context.Context, sc loadgen.Scenario, bc benchConfig)
 	return exitOK
 }
 
+// windowHook returns an Options.OnWindow that runs command with sh, $BENCH_WINDOW set
+// to the event, and waits for it; its output is kept only to explain a failure, so
+// that --json stays the only thing on stdout.
+func windowHook(ctx context.Context, command string) func(event string) error {
+	return func(event string) error {
+		cmd := exec.CommandContext(ctx, "sh", "-c", command)
+		cmd.Env = append(os.Environ(), "BENCH_WINDOW="+event)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("window hook at %s: %w: %.200s", event, err, out)
+		}
+		return nil
+	}
+}
+
 // startCPUProfile profiles the generator into path until stop is called.
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)
@@ -159,4 +192,62 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// listValue is a flag taking a list, comma-separated or repeated (--url a,b --url c);
+// the first use replaces the default rather than adding to it.
+type listValue[T any] struct {
+	p     *[]T
+	parse func(string) (T, error)
+	set   bool // the flag was given: later uses append
+}
+
+func (v *listValue[T]) String() string {
+	if v == nil || v.p == nil {
+		return "" // the flag package probes zero values
+	}
+	parts := make([]string, len(*v.p))
+	for i, x := range *v.p {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (v *listValue[T]) Set(s string) error {
+	var items []T
+	for part := range strings.SplitSeq(s, ",") {
+		x, err := v.parse(strings.TrimSpace(part))
+		if err != nil {
+			return err
+		}
+		items = append(items, x)
+	}
+	if !v.set {
+		*v.p, v.set = nil, true
+	}
+	*v.p = append(*v.p, items...)
+	return nil
+}
+
+func listVar[T any](fs *flag.FlagSet, p *[]T, name string, def []T, usage string, parse func(string) (T, error)) {
+	*p = def
+	fs.Var(&listValue[T]{p: p, parse: parse}, name, usage)
+}
+
+// parseURL accepts an http or https base URL.
+func parseURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q: want http://host:port or https://host:port", s)
+	}
+	return s, nil
+}
+
+// parsePID accepts a process id.
+func parsePID(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q: want a process id", s)
+	}
+	return n, nil
 }

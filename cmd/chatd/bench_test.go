@@ -2,6 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,5 +113,69 @@ func TestBenchUsage(t *testing.T) {
 	r := invoke(t, nil, "bench", "--help")
 	if r.code != exitOK || !strings.Contains(r.stdout, "Scenarios:") || !strings.Contains(r.stdout, "-inflight") {
 		t.Errorf("help: exit %d %q", r.code, r.stdout)
+	}
+}
+
+func TestBenchListFlags(t *testing.T) {
+	parse := func(args ...string) (benchConfig, error) {
+		var bc benchConfig
+		fs := benchFlags(&bc)
+		fs.SetOutput(io.Discard)
+		return bc, fs.Parse(args)
+	}
+	bc, err := parse()
+	if err != nil || !slices.Equal(bc.opts.URLs, []string{"http://127.0.0.1:8080"}) || bc.opts.ServerPIDs != nil {
+		t.Errorf("defaults: %v %v %v", bc.opts.URLs, bc.opts.ServerPIDs, err)
+	}
+	bc, err = parse("--url", "http://a:1, http://b:2", "--url", "https://c:3",
+		"--server-pid", "10,11", "--server-pid", "12", "--watch-pid", "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"http://a:1", "http://b:2", "https://c:3"}; !slices.Equal(bc.opts.URLs, want) {
+		t.Errorf("urls %v, want %v: the first --url replaces the default, later ones add", bc.opts.URLs, want)
+	}
+	if !slices.Equal(bc.opts.ServerPIDs, []int{10, 11, 12}) || !slices.Equal(bc.opts.WatchPIDs, []int{7}) {
+		t.Errorf("server pids %v, watch pids %v", bc.opts.ServerPIDs, bc.opts.WatchPIDs)
+	}
+	for _, bad := range [][]string{
+		{"--url", "http://a:1,"},
+		{"--url", "a:1"},
+		{"--server-pid", "1,x"},
+		{"--watch-pid", "0"},
+	} {
+		if _, err := parse(bad...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestBenchFanoutSeveralURLs(t *testing.T) {
+	// The same server twice stands for two nodes (runBenchCmd adds the second --url):
+	// sessions alternate between the URLs and every delivery must still arrive.
+	ts := benchServer(t)
+	res, r := runBenchCmd(t, ts, "fanout", "--rooms", "2", "--members", "3", "--warmup", "100ms",
+		"--duration", "500ms", "--url", ts.base)
+	if r.code != exitOK || !res.OK || len(res.URLs) != 2 || res.Fanout.Delivered != res.Fanout.Expected {
+		t.Errorf("exit %d, ok %v, urls %v, errors %v", r.code, res.OK, res.URLs, res.Errors)
+	}
+}
+
+func TestBenchWindowHook(t *testing.T) {
+	ts := benchServer(t)
+	marks := filepath.Join(t.TempDir(), "marks")
+	res, r := runBenchCmd(t, ts, "fanout", "--rooms", "1", "--members", "2", "--warmup", "100ms",
+		"--duration", "300ms", "--window-hook", `echo "$BENCH_WINDOW" >>`+marks)
+	if r.code != exitOK || !res.OK {
+		t.Fatalf("exit %d, errors %v", r.code, res.Errors)
+	}
+	b, err := os.ReadFile(marks)
+	if err != nil || string(b) != "start\nend\n" {
+		t.Errorf("the hook wrote %q (%v), want start then end", b, err)
+	}
+	res, r = runBenchCmd(t, ts, "fanout", "--rooms", "1", "--members", "2", "--warmup", "100ms",
+		"--duration", "300ms", "--window-hook", "exit 3")
+	if r.code != exitFailure || res.Errors["window_hook"] != 2 {
+		t.Errorf("failing hook: exit %d, errors %v; want exit 1 and 2 window_hook errors", r.code, res.Errors)
 	}
 }

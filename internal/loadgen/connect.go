@@ -39,13 +39,15 @@ func (r *run) connect(ctx context.Context, res *Result) error {
 		}
 		tokens[i] = tok
 	}
-	// One check connection first, so that a server that refuses everyone fails the
-	// run instead of filling it with errors.
-	s, err := r.spec.dial(ctx, idleHandler{}, tokens[0], r.name("room", 0))
-	if err != nil {
-		return err
+	// One check connection to each server first, so that a server that refuses
+	// everyone fails the run instead of filling it with errors.
+	for i := range r.specs {
+		s, err := r.server(i).dial(ctx, idleHandler{}, tokens[0], r.name("room", 0))
+		if err != nil {
+			return fmt.Errorf("server %d: %w", i, err)
+		}
+		s.close()
 	}
-	s.close()
 
 	var (
 		done, failed atomic.Uint64
@@ -59,12 +61,12 @@ func (r *run) connect(ctx context.Context, res *Result) error {
 	recordFrom := start + int64(o.Warmup)
 	stopAt := recordFrom + int64(o.Duration)
 	for w := range o.Concurrency {
-		room := r.name("room", w)
+		room, server := r.name("room", w), r.server(w)
 		wg.Go(func() {
 			for ctx.Err() == nil && r.now() < stopAt {
 				t0 := r.now()
 				tok := tokens[next.Add(1)%tokenPool]
-				s, err := r.spec.dial(ctx, idleHandler{}, tok, room)
+				s, err := server.dial(ctx, idleHandler{}, tok, room)
 				if err != nil {
 					if ctx.Err() == nil {
 						failed.Add(1)
@@ -84,7 +86,7 @@ func (r *run) connect(ctx context.Context, res *Result) error {
 		return fmt.Sprintf("%d handshakes measured, %d failed", done.Load(), failed.Load())
 	}
 	if hold(ctx, o.Progress, "warmup", o.Warmup, status) {
-		win := startWindow(o.ServerPID)
+		win := startWindow(o)
 		hold(ctx, o.Progress, "measure", o.Duration, status)
 		win.end(res, r.errs)
 		res.Connect = &ConnectResult{

@@ -9,6 +9,11 @@
 // search, never by decoding JSON) and feeds per-session counters and shared latency
 // histograms. The scenario then reduces them into a Result, one JSON object.
 //
+// Against a cluster (several Options.URLs) the sessions are spread over the nodes so
+// that every room has members on every node (see spread), and the CPU and memory of
+// every node's process are summed (Options.ServerPIDs), with the broker's reported
+// apart (Options.WatchPIDs).
+//
 // The package shares no code with the server on purpose: a generator that reused the
 // server's codec could not catch the server's codec bugs.
 package loadgen

@@ -13,7 +13,7 @@ import (
 // latency measured from each message's scheduled send time.
 func ExampleRun() {
 	res, err := loadgen.Run(context.Background(), loadgen.Fanout, loadgen.Options{
-		URL:      "http://127.0.0.1:8080",
+		URLs:     []string{"http://127.0.0.1:8080"},
 		Secret:   []byte(os.Getenv("CHATD_JWT_SECRET")),
 		Rooms:    10,
 		Members:  100,

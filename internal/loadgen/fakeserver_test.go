@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,6 +26,8 @@ type fakeServer struct {
 	mu    sync.Mutex
 	rooms map[string][]*gws.Conn // guarded by mu
 	msgs  int                    // guarded by mu
+	node  map[*gws.Conn]int      // guarded by mu: which listener a connection came in on
+	joins map[string][]int       // guarded by mu: by room, joins per listener
 
 	pongs atomic.Int64
 	conns sync.WaitGroup // the connections' read loops
@@ -32,17 +35,38 @@ type fakeServer struct {
 
 func startFake(t *testing.T, f *fakeServer) string {
 	t.Helper()
+	return startFakeCluster(t, f, 1)[0]
+}
+
+// startFakeCluster serves f on n listeners, the nodes of a fake cluster: they share
+// f's rooms, so a broadcast reaches the room's members on every node, as a broker
+// would make it.
+func startFakeCluster(t *testing.T, f *fakeServer, n int) []string {
+	t.Helper()
 	f.rooms = make(map[string][]*gws.Conn)
+	f.node = make(map[*gws.Conn]int)
+	f.joins = make(map[string][]int)
 	up := gws.NewUpgrader(f, &gws.ServerOption{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(w, r)
-		if err != nil {
-			return
-		}
-		f.conns.Go(c.ReadLoop)
-	}))
+	var urls []string
+	var servers []*httptest.Server
+	for node := range n {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, err := up.Upgrade(w, r)
+			if err != nil {
+				return
+			}
+			f.mu.Lock()
+			f.node[c] = node
+			f.mu.Unlock()
+			f.conns.Go(c.ReadLoop)
+		}))
+		servers = append(servers, srv)
+		urls = append(urls, srv.URL)
+	}
 	t.Cleanup(func() {
-		srv.Close()
+		for _, srv := range servers {
+			srv.Close()
+		}
 		// The generator has closed its side; wait for our read loops to see it, so
 		// that the leak check does not catch them on their way out.
 		done := make(chan struct{})
@@ -53,7 +77,18 @@ func startFake(t *testing.T, f *fakeServer) string {
 			t.Error("the fake server's connections did not close")
 		}
 	})
-	return srv.URL
+	return urls
+}
+
+// joinsByNode returns, for each room, how many joins each node saw.
+func (f *fakeServer) joinsByNode() map[string][]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make(map[string][]int, len(f.joins))
+	for room, n := range f.joins {
+		out[room] = slices.Clone(n)
+	}
+	return out
 }
 
 func (f *fakeServer) OnOpen(c *gws.Conn) {
@@ -63,6 +98,7 @@ func (f *fakeServer) OnOpen(c *gws.Conn) {
 func (f *fakeServer) OnClose(c *gws.Conn, _ error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	delete(f.node, c)
 	for room, conns := range f.rooms {
 		for i, m := range conns {
 			if m == c {
@@ -111,6 +147,11 @@ func (f *fakeServer) join(c *gws.Conn, pkt sioPacket) {
 	}
 	f.mu.Lock()
 	f.rooms[room] = append(f.rooms[room], c)
+	node := f.node[c]
+	for len(f.joins[room]) <= node {
+		f.joins[room] = append(f.joins[room], 0)
+	}
+	f.joins[room][node]++
 	f.mu.Unlock()
 	_ = c.WriteString(fmt.Sprintf(`43/chat,%d[%q]`, pkt.id, room))
 }

@@ -114,9 +114,10 @@ func (r *run) fanout(ctx context.Context, res *Result) error {
 		}
 		f.members[i] = m
 	}
-	sessions, err := r.dialAll(ctx, len(f.members), func(i int) (handler, string, []string) {
-		m := f.members[i]
-		return m, r.name("user", m.room, i%o.Members), []string{f.names[m.room]}
+	sessions, err := r.dialAll(ctx, len(f.members), func(i int) seat {
+		m, pos := f.members[i], i%o.Members
+		return seat{h: m, user: r.name("user", m.room, pos), rooms: []string{f.names[m.room]},
+			server: spread(m.room, pos, len(o.URLs))}
 	})
 	if err != nil {
 		return err
@@ -154,8 +155,8 @@ func (f *fanout) drive(ctx context.Context, res *Result) {
 	if !hold(ctx, o.Progress, "warmup", o.Warmup, status) {
 		return
 	}
+	win := startWindow(o)
 	c0 := f.counters()
-	win := startWindow(o.ServerPID)
 	hold(ctx, o.Progress, "measure", o.Duration, status)
 	c1 := f.counters()
 	win.end(res, f.r.errs)

@@ -57,8 +57,8 @@ func (r *run) prefill(ctx context.Context, room string, out *HistoryResult) ([]s
 		writers[i] = &writer{r: r, stored: &stored, target: int64(o.Prefill)}
 		writers[i].tail = fmt.Appendf(nil, `","roomId":%q}]`, room)
 	}
-	sessions, err := r.dialAll(ctx, len(writers), func(i int) (handler, string, []string) {
-		return writers[i], r.name("writer", i), []string{room}
+	sessions, err := r.dialAll(ctx, len(writers), func(i int) seat {
+		return seat{h: writers[i], user: r.name("writer", i), rooms: []string{room}, server: i}
 	})
 	if err != nil {
 		return nil, err
@@ -164,8 +164,8 @@ func (r *run) syncPages(ctx context.Context, res *Result, out *HistoryResult, ro
 		syncers[i] = &syncer{h: h, rnd: rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))}
 		syncers[i].head = fmt.Appendf(nil, `{"roomId":%q,"limit":%d,"lastMessageId":"`, room, o.Limit)
 	}
-	sessions, err := r.dialAll(ctx, len(syncers), func(i int) (handler, string, []string) {
-		return syncers[i], r.name("reader", i), []string{room}
+	sessions, err := r.dialAll(ctx, len(syncers), func(i int) seat {
+		return seat{h: syncers[i], user: r.name("reader", i), rooms: []string{room}, server: i}
 	})
 	if err != nil {
 		return err
@@ -182,8 +182,8 @@ func (r *run) syncPages(ctx context.Context, res *Result, out *HistoryResult, ro
 	if !hold(ctx, o.Progress, "warmup", o.Warmup, status) {
 		return ctx.Err()
 	}
+	win := startWindow(o)
 	p0 := h.pages.Load()
-	win := startWindow(o.ServerPID)
 	hold(ctx, o.Progress, "measure", o.Duration, status)
 	p1 := h.pages.Load()
 	win.end(res, r.errs)

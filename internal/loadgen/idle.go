@@ -50,15 +50,17 @@ func (r *run) idle(ctx context.Context, res *Result) error {
 	}
 	out.GoroutinesIdle, _ = r.goroutines(ctx)
 	setup := time.Now()
-	sessions, err := r.dialAll(ctx, o.Conns, func(i int) (handler, string, []string) {
-		return idleHandler{}, r.name("idle", i), []string{r.name("room", i%o.Rooms)}
+	sessions, err := r.dialAll(ctx, o.Conns, func(i int) seat {
+		room, pos := i%o.Rooms, i/o.Rooms
+		return seat{h: idleHandler{}, user: r.name("idle", i), rooms: []string{r.name("room", room)},
+			server: spread(room, pos, len(o.URLs))}
 	})
 	if err != nil {
 		return err
 	}
 	defer closeAll(sessions)
 	out.SetupSeconds = round(time.Since(setup).Seconds(), 3)
-	win := startWindow(o.ServerPID)
+	win := startWindow(o)
 	hold(ctx, o.Progress, "hold", o.Duration, func() string {
 		return fmt.Sprintf("%d connections, %d pings answered", len(sessions), pings(sessions))
 	})
@@ -74,16 +76,19 @@ func (r *run) idle(ctx context.Context, res *Result) error {
 	return nil
 }
 
-// serverMem reads the server's memory before anything connects, when its pid is known.
+// serverMem sums the servers' memory before anything connects, when their pids are
+// known.
 func (r *run) serverMem() (memSample, error) {
-	if r.o.ServerPID <= 0 {
-		return memSample{}, nil
+	var sum memSample
+	for _, pid := range r.o.ServerPIDs {
+		m, err := procMem(pid)
+		if err != nil {
+			return memSample{}, fmt.Errorf("probe server %d: %w", pid, err)
+		}
+		sum.rss += m.rss
+		sum.peak += m.peak
 	}
-	m, err := procMem(r.o.ServerPID)
-	if err != nil {
-		return memSample{}, fmt.Errorf("probe server: %w", err)
-	}
-	return m, nil
+	return sum, nil
 }
 
 // pings sums the Engine.IO pings the sessions answered.

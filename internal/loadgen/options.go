@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,7 +14,10 @@ import (
 // Options configure a run. The zero value of every field means its default, given in
 // its comment; a field a scenario does not use is ignored.
 type Options struct {
-	URL    string // server base URL; default http://127.0.0.1:8080
+	// URLs are the servers' base URLs; default http://127.0.0.1:8080. With several (the
+	// nodes of a cluster), sessions are spread round-robin across them so that every
+	// room has members on every node: see spread.
+	URLs   []string
 	Path   string // Socket.IO path; default /socket.io/
 	Secret []byte // HS256 secret to mint tokens with (required)
 
@@ -34,7 +38,17 @@ type Options struct {
 	Prefill     int // history: messages stored before measuring; default 100000
 	Limit       int // history: messages per syncMessages page; default 50
 
-	ServerPID int // when > 0, the server's CPU and memory are read from /proc
+	// ServerPIDs are the server processes (one per node) whose CPU and memory are read
+	// from /proc over the measured window and summed into Result.Server.
+	ServerPIDs []int
+	// WatchPIDs are other processes — a broker such as redis-server — whose CPU and
+	// memory are reported one by one in Result.Watched, apart from the servers'.
+	WatchPIDs []int
+	// OnWindow, when set, is called with "start" just before the measured window opens
+	// and with "end" just after it closes, on the scenario's goroutine: a script can
+	// snapshot what the generator cannot see (the broker's command counters). Its
+	// errors are counted as "window_hook".
+	OnWindow func(event string) error
 
 	Progress io.Writer    // progress bar; nil for none
 	Logger   *slog.Logger // nil discards
@@ -52,8 +66,8 @@ func (o Options) withDefaults(sc Scenario) Options {
 			*v = d
 		}
 	}
-	if o.URL == "" {
-		o.URL = "http://127.0.0.1:8080"
+	if len(o.URLs) == 0 {
+		o.URLs = []string{"http://127.0.0.1:8080"}
 	}
 	if o.Path == "" {
 		o.Path = "/socket.io/"
@@ -87,9 +101,16 @@ func (o Options) validate(sc Scenario) error {
 	if len(o.Secret) == 0 {
 		return errors.New("a secret is required to mint tokens")
 	}
-	u, err := url.Parse(o.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("url %q: want http://host:port or https://host:port", o.URL)
+	for _, raw := range o.URLs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("url %q: want http://host:port or https://host:port", raw)
+		}
+	}
+	for _, pid := range slices.Concat(o.ServerPIDs, o.WatchPIDs) {
+		if pid <= 0 {
+			return fmt.Errorf("process id %d: must be positive", pid)
+		}
 	}
 	if sc == Fanout && o.Publishers > o.Members {
 		return fmt.Errorf("%d publishers per room but only %d members", o.Publishers, o.Members)
@@ -103,13 +124,22 @@ func (o Options) validate(sc Scenario) error {
 	return nil
 }
 
-// wsURL returns the WebSocket URL of the Engine.IO endpoint.
-func (o Options) wsURL() string {
-	u, _ := url.Parse(o.URL) // validated
+// wsURL returns the WebSocket URL of the Engine.IO endpoint of the server at base.
+func wsURL(base, path string) string {
+	u, _ := url.Parse(base) // validated
 	scheme := "ws"
 	if u.Scheme == "https" {
 		scheme = "wss"
 	}
-	path := "/" + strings.Trim(o.Path, "/") + "/"
+	path = "/" + strings.Trim(path, "/") + "/"
 	return scheme + "://" + u.Host + path + "?EIO=4&transport=websocket"
+}
+
+// dialSpecs returns one dialSpec per server, in the order of o.URLs.
+func (o Options) dialSpecs() []dialSpec {
+	specs := make([]dialSpec, len(o.URLs))
+	for i, base := range o.URLs {
+		specs[i] = dialSpec{wsURL: wsURL(base, o.Path), timeout: o.Timeout}
+	}
+	return specs
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -14,7 +15,7 @@ import (
 // one of the scenario sections is set.
 type Result struct {
 	Scenario string    `json:"scenario"`
-	URL      string    `json:"url"`
+	URLs     []string  `json:"urls"`
 	Started  time.Time `json:"started"`
 	Seconds  float64   `json:"seconds"` // length of the measured window
 	// OK reports whether the run saw no error of any kind: no loss, no duplicate, no
@@ -23,8 +24,10 @@ type Result struct {
 	Errors      map[string]uint64 `json:"errors"` // count by kind; empty when OK
 	ErrorSample string            `json:"error_sample,omitempty"`
 
-	Generator Usage        `json:"generator"`
-	Server    *ServerUsage `json:"server,omitempty"` // with Options.ServerPID
+	Generator Usage          `json:"generator"`
+	Server    *ProcessUsage  `json:"server,omitempty"`  // with Options.ServerPIDs: their sum
+	Servers   []ProcessUsage `json:"servers,omitempty"` // with several ServerPIDs: each one
+	Watched   []ProcessUsage `json:"watched,omitempty"` // Options.WatchPIDs, each one
 
 	Fanout  *FanoutResult  `json:"fanout,omitempty"`
 	Idle    *IdleResult    `json:"idle,omitempty"`
@@ -38,9 +41,10 @@ type Usage struct {
 	CPUPercent float64 `json:"cpu_pct"` // of one core
 }
 
-// ServerUsage is the server process's CPU and memory over the measured window.
-type ServerUsage struct {
-	PID        int     `json:"pid"`
+// ProcessUsage is a process's CPU and memory over the measured window, or the sum over
+// several processes (PID is then 0).
+type ProcessUsage struct {
+	PID        int     `json:"pid,omitempty"`
 	CPUPercent float64 `json:"cpu_pct"` // of one core
 	RSSStartKB int64   `json:"rss_start_kb"`
 	RSSEndKB   int64   `json:"rss_end_kb"`
@@ -94,7 +98,7 @@ func (e *errorCounts) fill(res *Result) {
 
 // WriteSummary writes a short human summary of res.
 func (res *Result) WriteSummary(w io.Writer) {
-	fmt.Fprintf(w, "%s against %s, %.1fs measured\n", res.Scenario, res.URL, res.Seconds)
+	fmt.Fprintf(w, "%s against %s, %.1fs measured\n", res.Scenario, strings.Join(res.URLs, ", "), res.Seconds)
 	switch {
 	case res.Fanout != nil:
 		res.Fanout.writeSummary(w)
@@ -111,8 +115,13 @@ func (res *Result) WriteSummary(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	if s := res.Server; s != nil {
-		fmt.Fprintf(w, "  server (pid %d) CPU %.0f%% of a core, RSS %s → %s (peak %s)\n",
-			s.PID, s.CPUPercent, kb(s.RSSStartKB), kb(s.RSSEndKB), kb(s.RSSPeakKB))
+		writeUsage(w, "server", *s)
+	}
+	for _, s := range res.Servers {
+		writeUsage(w, "  node", s)
+	}
+	for _, s := range res.Watched {
+		writeUsage(w, "watched", s)
 	}
 	if res.OK {
 		fmt.Fprintln(w, "  errors: none")
@@ -124,6 +133,15 @@ func (res *Result) WriteSummary(w io.Writer) {
 	if res.ErrorSample != "" {
 		fmt.Fprintf(w, "  first error: %s\n", res.ErrorSample)
 	}
+}
+
+// writeUsage writes one process's (or a sum's) CPU and memory.
+func writeUsage(w io.Writer, name string, u ProcessUsage) {
+	if u.PID > 0 {
+		name = fmt.Sprintf("%s (pid %d)", name, u.PID)
+	}
+	fmt.Fprintf(w, "  %s CPU %.0f%% of a core, RSS %s → %s (peak %s)\n",
+		name, u.CPUPercent, kb(u.RSSStartKB), kb(u.RSSEndKB), kb(u.RSSPeakKB))
 }
 
 // writeLatency writes one latency line.

@@ -37,7 +37,7 @@ func ParseScenario(s string) (Scenario, error) {
 	return "", fmt.Errorf("unknown scenario %q (want fanout, idle, connect or history)", s)
 }
 
-// Run runs scenario sc against the server o.URL and returns what it measured. It
+// Run runs scenario sc against the servers o.URLs and returns what it measured. It
 // returns an error only when the run could not take place (bad options, a server that
 // refuses every connection); errors seen while measuring are counted in the Result.
 func Run(ctx context.Context, sc Scenario, o Options) (*Result, error) {
@@ -47,12 +47,12 @@ func Run(ctx context.Context, sc Scenario, o Options) (*Result, error) {
 	}
 	r := &run{
 		o:      o,
-		spec:   dialSpec{wsURL: o.wsURL(), timeout: o.Timeout},
+		specs:  o.dialSpecs(),
 		origin: time.Now(),
 		errs:   newErrorCounts(),
 		id:     runID(),
 	}
-	res := &Result{Scenario: string(sc), URL: o.URL, Started: r.origin.UTC()}
+	res := &Result{Scenario: string(sc), URLs: o.URLs, Started: r.origin.UTC()}
 	var err error
 	switch sc {
 	case Fanout:
@@ -79,8 +79,8 @@ func Run(ctx context.Context, sc Scenario, o Options) (*Result, error) {
 // run is the state every scenario shares.
 type run struct {
 	o      Options
-	spec   dialSpec
-	origin time.Time // clock origin of probes: times are ns since it
+	specs  []dialSpec // one per server, as o.URLs
+	origin time.Time  // clock origin of probes: times are ns since it
 	errs   *errorCounts
 	id     string // distinguishes this run's users and rooms from earlier runs'
 }
@@ -118,9 +118,18 @@ func (r *run) token(user string) (string, error) {
 	return tok, nil
 }
 
+// seat is what one session of a run is: who handles its traffic, whose token it
+// carries, which rooms it joins at setup, and which server (index in o.URLs) it dials.
+type seat struct {
+	h      handler
+	user   string
+	rooms  []string
+	server int
+}
+
 // dialAll opens n sessions, o.Concurrency at a time; spec(i) says what session i is.
 // On the first failure it closes what it opened and returns the error.
-func (r *run) dialAll(ctx context.Context, n int, spec func(i int) (h handler, user string, rooms []string)) ([]*session, error) {
+func (r *run) dialAll(ctx context.Context, n int, spec func(i int) seat) ([]*session, error) {
 	sessions := make([]*session, n)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -129,8 +138,7 @@ func (r *run) dialAll(ctx context.Context, n int, spec func(i int) (h handler, u
 	for range min(r.o.Concurrency, n) {
 		wg.Go(func() {
 			for i := range next {
-				h, user, rooms := spec(i)
-				s, err := r.dialUser(ctx, h, user, rooms)
+				s, err := r.dialSeat(ctx, spec(i))
 				if err != nil {
 					cancel(fmt.Errorf("session %d: %w", i, err))
 					continue
@@ -169,14 +177,17 @@ func (r *run) feed(ctx context.Context, next chan<- int, n int, label string, st
 	}
 }
 
-// dialUser mints a token for user and dials a session with it.
-func (r *run) dialUser(ctx context.Context, h handler, user string, rooms []string) (*session, error) {
-	tok, err := r.token(user)
+// dialSeat mints a token for st.user and dials st's server with it.
+func (r *run) dialSeat(ctx context.Context, st seat) (*session, error) {
+	tok, err := r.token(st.user)
 	if err != nil {
 		return nil, err
 	}
-	return r.spec.dial(ctx, h, tok, rooms...)
+	return r.server(st.server).dial(ctx, st.h, tok, st.rooms...)
 }
+
+// server returns the dialSpec of server i, counted round-robin over o.URLs.
+func (r *run) server(i int) dialSpec { return r.specs[i%len(r.specs)] }
 
 // closeAll closes every non-nil session.
 func closeAll(sessions []*session) {
@@ -198,69 +209,24 @@ func (r *run) countDisconnects(sessions []*session) {
 	r.errs.add("disconnected", n, "the server closed a connection during the run")
 }
 
-// window measures CPU and memory between its start and end.
-type window struct {
-	pid         int
-	self        cpuSample
-	server      cpuSample
-	serverMem   memSample
-	serverErr   error
-	start, stop time.Time
-}
-
-// startWindow samples the generator and, when pid > 0, the server.
-func startWindow(pid int) *window {
-	w := &window{pid: pid, start: time.Now(), self: selfCPU()}
-	if pid > 0 {
-		w.server, w.serverErr = procCPU(pid)
-		if w.serverErr == nil {
-			w.serverMem, w.serverErr = procMem(pid)
-		}
-	}
-	return w
-}
-
-// end samples again and fills res.Seconds, res.Generator and res.Server.
-func (w *window) end(res *Result, errs *errorCounts) {
-	w.stop = time.Now()
-	res.Seconds = round(w.stop.Sub(w.start).Seconds(), 3)
-	res.Generator.CPUPercent = cpuPercent(w.self, selfCPU())
-	if w.pid <= 0 {
-		return
-	}
-	cpu, err := procCPU(w.pid)
-	var mem memSample
-	if err == nil {
-		mem, err = procMem(w.pid)
-	}
-	if err = firstErr(w.serverErr, err); err != nil {
-		errs.add("server_probe", 1, err.Error())
-		return
-	}
-	res.Server = &ServerUsage{
-		PID: w.pid, CPUPercent: cpuPercent(w.server, cpu),
-		RSSStartKB: w.serverMem.rss, RSSEndKB: mem.rss, RSSPeakKB: mem.peak,
-	}
-}
-
-// elapsed returns the length of the window.
-func (w *window) elapsed() time.Duration { return w.stop.Sub(w.start) }
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// goroutines reads go_goroutines from the server's /metrics; ok is false when the
-// server has no such endpoint (the Node baseline).
+// goroutines sums go_goroutines over the servers' /metrics; ok is false when a server
+// has no such endpoint (the Node baseline).
 func (r *run) goroutines(ctx context.Context) (n int, ok bool) {
+	for _, base := range r.o.URLs {
+		g, ok := serverGoroutines(ctx, base)
+		if !ok {
+			return 0, false
+		}
+		n += g
+	}
+	return n, true
+}
+
+// serverGoroutines reads go_goroutines from the /metrics of the server at base.
+func serverGoroutines(ctx context.Context, base string) (n int, ok bool) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(r.o.URL, "/")+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/metrics", nil)
 	if err != nil {
 		return 0, false
 	}

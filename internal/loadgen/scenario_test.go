@@ -10,7 +10,7 @@ import (
 // fakeOptions is a tiny, quick fan-out against url.
 func fakeOptions(url string) Options {
 	return Options{
-		URL: url, Secret: []byte("test-secret"),
+		URLs: []string{url}, Secret: []byte("test-secret"),
 		Rooms: 2, Members: 3, Publishers: 1, Inflight: 2,
 		Warmup: 100 * time.Millisecond, Duration: 300 * time.Millisecond, Drain: time.Second,
 	}
@@ -131,8 +131,10 @@ func TestConnectCounts(t *testing.T) {
 
 func TestOptionsRejected(t *testing.T) {
 	for _, o := range []Options{
-		{URL: "http://x"},                     // no secret
-		{URL: "ftp://x", Secret: []byte("s")}, // not http
+		{URLs: []string{"http://x"}},                               // no secret
+		{URLs: []string{"ftp://x"}, Secret: []byte("s")},           // not http
+		{URLs: []string{"http://x:1", "x:2"}, Secret: []byte("s")}, // the second is not a URL
+		{Secret: []byte("s"), ServerPIDs: []int{1, 0}},             // not a process
 		{Secret: []byte("s"), Members: 2, Publishers: 3},
 	} {
 		if _, err := Run(context.Background(), Fanout, o); err == nil {
@@ -146,7 +148,7 @@ func TestWSURL(t *testing.T) {
 		{"http://127.0.0.1:8080", "/socket.io/", "ws://127.0.0.1:8080/socket.io/?EIO=4&transport=websocket"},
 		{"https://chat.example:443/", "socket.io", "wss://chat.example:443/socket.io/?EIO=4&transport=websocket"},
 	} {
-		if got := (Options{URL: tt.url, Path: tt.path}).wsURL(); got != tt.want {
+		if got := wsURL(tt.url, tt.path); got != tt.want {
 			t.Errorf("wsURL(%q, %q) = %q, want %q", tt.url, tt.path, got, tt.want)
 		}
 	}
