@@ -55,6 +55,7 @@ type health struct {
 	store    store.Store
 	broker   readiness // nil with the memory broker
 	log      *slog.Logger
+	failing  atomic.Value // string: what the last probe found missing, "" when ready
 }
 
 // readiness is a dependency /readyz checks.
@@ -82,18 +83,28 @@ func (h *health) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), pingTimeout)
 	defer cancel()
 	if err := h.store.Ping(ctx); err != nil {
-		h.log.Warn("readiness: store unreachable", "err", err)
-		writeProbe(w, http.StatusServiceUnavailable, "store unavailable")
+		h.notReady(w, "store unavailable", err)
 		return
 	}
 	if h.broker != nil {
 		if err := h.broker.Ready(ctx); err != nil {
-			h.log.Warn("readiness: broker unavailable", "err", err)
-			writeProbe(w, http.StatusServiceUnavailable, "broker unavailable")
+			h.notReady(w, "broker unavailable", err)
 			return
 		}
 	}
+	if prev := h.failing.Swap(""); prev != nil && prev != "" {
+		h.log.Info("readiness: ready again")
+	}
 	writeProbe(w, http.StatusOK, "ok")
+}
+
+// notReady answers 503 with what is missing; it logs only when that changes, since
+// probes come every few seconds for as long as an outage lasts.
+func (h *health) notReady(w http.ResponseWriter, what string, err error) {
+	if prev := h.failing.Swap(what); prev != what {
+		h.log.Warn("readiness: "+what, "err", err)
+	}
+	writeProbe(w, http.StatusServiceUnavailable, what)
 }
 
 func writeProbe(w http.ResponseWriter, status int, body string) {

@@ -104,6 +104,10 @@ type RedisRegistry struct {
 	// the snapshot and its registration.
 	sync     sync.RWMutex
 	diverged atomic.Bool // a change failed: Redis may not hold the node's state
+	// down is set when Redis stopped answering and cleared by the next heartbeat that
+	// gets through: meanwhile calls fail at once instead of each waiting for a dial,
+	// so client events are decided by the node alone at full speed.
+	down atomic.Bool
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -125,6 +129,10 @@ func NewRedisRegistry(rawURL string, logger *slog.Logger, opts RegistryOptions) 
 		ropts.DialTimeout = defaultDialTimeout
 	}
 	ropts.ClientName = "chatd-registry-" + opts.NodeID
+	// Fail fast: a call that cannot reach Redis is answered by the node's own view, and
+	// the heartbeat reconciles; retries would only hold up the client event.
+	ropts.MaxRetries = -1
+	ropts.DialerRetries = 1
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -143,16 +151,47 @@ func NewRedisRegistry(rawURL string, logger *slog.Logger, opts RegistryOptions) 
 	return r, nil
 }
 
+// ErrRegistryDown is returned without trying while Redis is known to be unreachable.
+var ErrRegistryDown = errors.New("registry: redis unreachable")
+
 // change runs a script that changes the node's entries; a failure marks the node's
 // state as diverged, to be replaced by a snapshot on the next heartbeat.
 func (r *RedisRegistry) change(ctx context.Context, s *redis.Script, args ...any) *redis.Cmd {
 	r.sync.RLock()
 	defer r.sync.RUnlock()
+	if r.down.Load() {
+		r.diverged.Store(true)
+		cmd := redis.NewCmd(ctx)
+		cmd.SetErr(ErrRegistryDown)
+		return cmd
+	}
 	cmd := s.Run(ctx, r.client, nil, append([]any{r.tag, r.node}, args...)...)
+	r.noteErr(cmd.Err())
 	if err := cmd.Err(); err != nil && !errors.Is(err, redis.Nil) {
 		r.diverged.Store(true)
 	}
 	return cmd
+}
+
+// query runs a script that only reads, or changes no node entry.
+func (r *RedisRegistry) query(ctx context.Context, s *redis.Script, args ...any) *redis.Cmd {
+	if r.down.Load() {
+		cmd := redis.NewCmd(ctx)
+		cmd.SetErr(ErrRegistryDown)
+		return cmd
+	}
+	cmd := s.Run(ctx, r.client, nil, append([]any{r.tag}, args...)...)
+	r.noteErr(cmd.Err())
+	return cmd
+}
+
+// noteErr marks Redis down on an error that is not a reply of Redis's own (a refused
+// dial, a timeout, a cut connection).
+func (r *RedisRegistry) noteErr(err error) {
+	var reply redis.Error
+	if err != nil && !errors.Is(err, redis.Nil) && !errors.As(err, &reply) {
+		r.down.Store(true)
+	}
 }
 
 // JoinRoom implements Registry.
@@ -205,7 +244,7 @@ func (r *RedisRegistry) ClaimOffline(ctx context.Context, user, gen string) (str
 
 // SetStatus implements Registry.
 func (r *RedisRegistry) SetStatus(ctx context.Context, user, status string) ([]string, error) {
-	rooms, err := scriptSetStatus.Run(ctx, r.client, nil, r.tag, user, status).StringSlice()
+	rooms, err := r.query(ctx, scriptSetStatus, user, status).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("registry set status: %w", err)
 	}
@@ -214,7 +253,7 @@ func (r *RedisRegistry) SetStatus(ctx context.Context, user, status string) ([]s
 
 // Members implements Registry.
 func (r *RedisRegistry) Members(ctx context.Context, room string) ([]Member, error) {
-	flat, err := scriptMembers.Run(ctx, r.client, nil, r.tag, room).StringSlice()
+	flat, err := r.query(ctx, scriptMembers, room).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("registry members: %w", err)
 	}
@@ -227,7 +266,7 @@ func (r *RedisRegistry) Members(ctx context.Context, room string) ([]Member, err
 
 // Reserve implements Registry.
 func (r *RedisRegistry) Reserve(ctx context.Context, key string, perSecond float64, burst int) (time.Duration, error) {
-	wait, err := scriptReserve.Run(ctx, r.client, nil, r.tag, key, intervalMicros(perSecond), burst).Int64()
+	wait, err := r.query(ctx, scriptReserve, key, intervalMicros(perSecond), burst).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("registry reserve: %w", err)
 	}
@@ -236,7 +275,7 @@ func (r *RedisRegistry) Reserve(ctx context.Context, key string, perSecond float
 
 // Refund implements Registry.
 func (r *RedisRegistry) Refund(ctx context.Context, key string, perSecond float64) error {
-	if err := scriptRefund.Run(ctx, r.client, nil, r.tag, key, intervalMicros(perSecond)).Err(); err != nil {
+	if err := r.query(ctx, scriptRefund, key, intervalMicros(perSecond)).Err(); err != nil {
 		return fmt.Errorf("registry refund: %w", err)
 	}
 	return nil

@@ -25,10 +25,16 @@ func (r *RedisRegistry) Run(snapshot func() Snapshot, onLoss func(NodeLoss)) {
 func (r *RedisRegistry) loop(ctx context.Context, snapshot func() Snapshot, onLoss func(NodeLoss)) {
 	defer close(r.done)
 	interval := max(r.ttl/3, 50*time.Millisecond)
-	t := time.NewTicker(interval)
+	retry := min(interval, 500*time.Millisecond) // while Redis is down: notice its return soon
+	t := time.NewTimer(0)
 	defer t.Stop()
 	registered, healthy := false, true
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 		err := r.beat(ctx, &registered, snapshot, onLoss)
 		switch {
 		case err != nil && healthy:
@@ -38,10 +44,10 @@ func (r *RedisRegistry) loop(ctx context.Context, snapshot func() Snapshot, onLo
 			r.log.Info("registry: heartbeat resumed")
 			healthy = true
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if healthy {
+			t.Reset(interval)
+		} else {
+			t.Reset(retry)
 		}
 	}
 }
@@ -53,8 +59,10 @@ func (r *RedisRegistry) beat(ctx context.Context, registered *bool, snapshot fun
 	res, err := scriptHeartbeat.Run(cctx, r.client, nil, r.tag, r.node, ttlMillis(r.ttl)).Slice()
 	if err != nil {
 		r.diverged.Store(true)
+		r.noteErr(err)
 		return fmt.Errorf("heartbeat: %w", err)
 	}
+	r.down.Store(false)
 	added, dead, err := parseHeartbeat(res)
 	if err != nil {
 		return err

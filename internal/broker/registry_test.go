@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -290,5 +291,31 @@ func TestRegistryRateLimitIsSharedByNodes(t *testing.T) {
 	}
 	if wait, err := b.Reserve(ctx, "m:ann", perSecond, burst); err != nil || wait != 0 {
 		t.Fatalf("after a refund: wait %v err %v, want granted", wait, err)
+	}
+}
+
+// TestRegistryFailsFastWhileRedisIsDown: after one failed call, calls fail at once
+// with ErrRegistryDown instead of each waiting on a dial, until a heartbeat gets through.
+func TestRegistryFailsFastWhileRedisIsDown(t *testing.T) {
+	r, err := NewRedisRegistry("redis://127.0.0.1:1/0", discardLogger(), RegistryOptions{NodeID: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx := context.Background()
+	if _, err := r.JoinRoom(ctx, "r", "ann"); err == nil || errors.Is(err, ErrRegistryDown) {
+		t.Fatalf("first call: %v, want the dial error", err)
+	}
+	for _, call := range []func() error{
+		func() error { _, err := r.JoinRoom(ctx, "r", "ann"); return err },
+		func() error { _, err := r.Members(ctx, "r"); return err },
+		func() error { _, err := r.Reserve(ctx, "m:ann", 1, 1); return err },
+	} {
+		if err := call(); !errors.Is(err, ErrRegistryDown) {
+			t.Errorf("call while down: %v, want ErrRegistryDown", err)
+		}
+	}
+	if !r.diverged.Load() {
+		t.Error("a change refused while down must mark the node for re-registration")
 	}
 }

@@ -15,7 +15,9 @@ import {
   type PresenceStatus,
   type ServerToClientEvents,
 } from "@chatd/client-types";
-import { addMessage, confirm, indexOf, lastReceivedId, lastStoredId, newRoom, type Room } from "./state";
+import {
+  addMessage, confirm, firstGap, indexOf, lastReceivedId, lastStoredId, newRoom, skipsAhead, type Room,
+} from "./state";
 import type { Session } from "./session";
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -211,11 +213,12 @@ export class Chat {
     });
   }
 
-  /** Fetches what was missed in room id, round after round while the server has more. */
-  private sync(id: string, round: number): void {
+  /** Fetches what was missed in room id, after message `after` (default: the newest
+   * held), round after round while the server has more. */
+  private sync(id: string, round: number, after?: string): void {
     const r = this.rooms.get(id);
     if (!r) return;
-    const last = lastStoredId(r);
+    const last = after ?? lastStoredId(r);
     this.socket.emit("syncMessages", last ? { roomId: id, lastMessageId: last, limit: 200 } : { roomId: id }, (res) => {
       if (isAckError(res)) {
         if (res.error.code === "message_not_found") {
@@ -224,8 +227,10 @@ export class Chat {
         } else this.events.notice(describeError(res.error), "error");
         return;
       }
-      // Only a sync from a known message may continue; the first one pages back no further.
-      if (last && res.hasMore && round < maxSyncRounds) this.sync(id, round + 1);
+      // Only a sync from a known message may continue; the first one pages back no
+      // further. A gap fill continues from the gap that is left, if any.
+      const next = after === undefined ? lastStoredId(r) : firstGap(r);
+      if (last && next && res.hasMore && round < maxSyncRounds) this.sync(id, round + 1, next);
       else {
         r.synced = true;
         this.events.changed();
@@ -293,7 +298,9 @@ export class Chat {
   private onMessage(m: Message): void {
     const r = this.rooms.get(m.roomId);
     if (!r) return;
+    const gapAfter = skipsAhead(r, m);
     if (!addMessage(r, m)) return;
+    if (gapAfter) this.sync(m.roomId, 0, gapAfter);
     r.typing.delete(m.sender);
     if (m.sender !== this.me && (this.active !== m.roomId || document.hidden) && r.synced) r.unread++;
     this.events.changed();

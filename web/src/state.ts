@@ -49,15 +49,45 @@ export function lastReceivedId(room: Room, me: string): string | undefined {
   return undefined;
 }
 
-/** Adds m to room unless it is there already; reports whether it was new. */
+/** Adds m to room unless it is there already; reports whether it was new. Stored
+ * messages stay in id order (ids sort as strings in room order), so a gap filled by a
+ * later sync lands where it belongs. */
 export function addMessage(room: Room, m: Entry): boolean {
   if (room.messages.some((x) => x.id === m.id)) return false;
   // A message arriving while own messages are pending goes before them: they are
   // not stored yet, so they will come after it.
   let at = room.messages.length;
   while (at > 0 && room.messages[at - 1]!.pending) at--;
+  if (!m.pending) while (at > 0 && room.messages[at - 1]!.id > m.id) at--;
   room.messages.splice(at, 0, m);
   return true;
+}
+
+/** The room sequence number chatd puts at the start of a message id (13 base-36
+ * digits), or -1 for an id of another shape. */
+export function seqOf(id: string): number {
+  return /^[0-9a-z]{13}-/.test(id) ? parseInt(id.slice(0, 13), 36) : -1;
+}
+
+/** The id of the first stored message of room followed by a gap in the room's
+ * sequence, or undefined when the stored messages are consecutive. */
+export function firstGap(room: Room): string | undefined {
+  let prev: Entry | undefined;
+  for (const m of room.messages) {
+    if (m.pending) break;
+    if (prev && seqOf(prev.id) >= 0 && seqOf(m.id) > seqOf(prev.id) + 1) return prev.id;
+    prev = m;
+  }
+  return undefined;
+}
+
+/** Whether m, arriving live, skips messages after the newest one held: broadcasts
+ * that did not reach this node (say, while its broker was away) are then fetched. */
+export function skipsAhead(room: Room, m: Entry): string | undefined {
+  const last = lastStoredId(room);
+  if (!last || !room.synced) return undefined;
+  const a = seqOf(last), b = seqOf(m.id);
+  return a >= 0 && b > a + 1 ? last : undefined;
 }
 
 /** Turns the pending message with clientMessageId into the stored one. */

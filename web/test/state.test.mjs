@@ -57,3 +57,23 @@ test('typers expire and exclude me', () => {
   assert.deepEqual(state.typers(r, 'me', 1000), ['bob']);
   assert.equal(r.typing.has('old'), false);
 });
+
+test('a live message that skips sequence numbers is detected, and the gap filled in order', () => {
+  const id = (seq) => seq.toString(36).padStart(13, '0') + '-abcdefghijklmnop';
+  const r = state.newRoom('r');
+  state.addMessage(r, msg(id(1)));
+  state.addMessage(r, msg(id(2)));
+  r.synced = true;
+  assert.equal(state.skipsAhead(r, msg(id(3))), undefined, 'the next message is no gap');
+  assert.equal(state.skipsAhead(r, msg(id(6))), id(2), 'messages 3-5 never arrived');
+  state.addMessage(r, msg(id(6)));
+  assert.equal(state.firstGap(r), id(2));
+  state.addMessage(r, msg(id(4)));  // the sync's answers land in order
+  state.addMessage(r, msg(id(3)));
+  assert.equal(state.firstGap(r), id(4));
+  state.addMessage(r, msg(id(5)));
+  assert.deepEqual(r.messages.map((m) => state.seqOf(m.id)), [1, 2, 3, 4, 5, 6]);
+  assert.equal(state.firstGap(r), undefined);
+  assert.equal(state.seqOf('not-a-chatd-id'), -1);
+  assert.equal(state.skipsAhead(r, msg('x')), undefined, 'ids of another shape are never a gap');
+});
