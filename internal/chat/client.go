@@ -26,7 +26,10 @@ type client struct {
 	expiryN  uint64              // guarded by mu; generation of expiry, to ignore stale timers
 	finished bool                // guarded by mu; set when the socket left
 
-	// Owned by the socket's handler goroutine (socketio runs one event at a time).
+	sends sendPipe // sendMessage events waiting for their commit (pipeline.go)
+
+	// Owned by the socket's handler goroutine (socketio runs one event at a time) and,
+	// for refused sendMessage events, by its send pipe, which the handler waits for.
 	flood floodCounter
 }
 

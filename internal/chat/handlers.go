@@ -30,6 +30,7 @@ func (svc *Service) registerHandlers(ns *socketio.Namespace) {
 	}
 	ns.OnAny(func(s *socketio.Socket, e *socketio.Event) {
 		if c := clientOf(s); c != nil {
+			c.sends.wait()
 			svc.metrics.eventIn(unknownEventLabel)
 			svc.refuse(c, s, e, e.Name, invalid(CodeUnknownEvent, "unknown event"))
 		}
@@ -46,6 +47,11 @@ func (svc *Service) wrap(event string, h eventHandler) socketio.EventHandler {
 		if received != nil {
 			received.Inc()
 		}
+		if event == "sendMessage" && svc.pipeline != nil {
+			svc.onSendPipelined(c, s, e, svc.pipeline)
+			return
+		}
+		c.sends.wait() // every other event comes after the socket's sends in flight
 		if err := svc.checkBinary(e); err != nil {
 			svc.refuse(c, s, e, event, err)
 			return
@@ -107,6 +113,12 @@ func (svc *Service) onSend(c *client, s *socketio.Socket, e *socketio.Event) *Er
 	if err != nil {
 		return err
 	}
+	svc.deliverSend(c, s, e, res)
+	return nil
+}
+
+// deliverSend tells the room of an accepted send and answers the sender.
+func (svc *Service) deliverSend(c *client, s *socketio.Socket, e *socketio.Event, res sendResult) {
 	if res.message != nil {
 		to := s.To(socketio.Room(res.room))
 		if res.typingEnded {
@@ -114,7 +126,9 @@ func (svc *Service) onSend(c *client, s *socketio.Socket, e *socketio.Event) *Er
 		}
 		svc.broadcast(to, "newMessage", res.message)
 	}
-	return svc.reply(c, s, e, "messageSent", res.receipt)
+	if err := svc.reply(c, s, e, "messageSent", res.receipt); err != nil {
+		svc.refuse(c, s, e, "sendMessage", err)
+	}
 }
 
 func (svc *Service) onTyping(c *client, s *socketio.Socket, e *socketio.Event) *Error {
@@ -191,7 +205,7 @@ func (svc *Service) connected(s *socketio.Socket) {
 		s.Disconnect(true)
 		return
 	}
-	if c.isFinished() { // the state of the socket's previous life, kept by recovery
+	if s.Recovered() || c.isFinished() { // the state of the socket's previous life, kept by recovery
 		c = newClient(s.ID(), c.currentClaims(), s, svc.log)
 		s.SetValue(c)
 	}
@@ -224,10 +238,16 @@ func (svc *Service) disconnected(s *socketio.Socket, reason socketio.DisconnectR
 	if c == nil {
 		return
 	}
-	for _, res := range svc.disconnect(c) {
-		svc.announceLeave(c, s, res)
+	leave := func() {
+		for _, res := range svc.disconnect(c) {
+			svc.announceLeave(c, s, res)
+		}
+		c.log.Debug("chat: disconnected", "reason", reason.String())
 	}
-	c.log.Debug("chat: disconnected", "reason", reason.String())
+	// The socket's last messages reach the room before its leave.
+	if !c.sends.after(leave) {
+		leave()
+	}
 }
 
 // typingExpired tells the room that c's user stopped typing by timeout.

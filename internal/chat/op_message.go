@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/chatd/chatd/internal/store"
 )
 
@@ -19,19 +21,37 @@ type sendResult struct {
 // send handles sendMessage. The checks run in the order documented in the package
 // comment; the message counts as sent once the store has committed it.
 func (svc *Service) send(c *client, raw json.RawMessage) (sendResult, *Error) {
+	plan, res, err := svc.planSend(c, raw)
+	if err != nil || plan == nil {
+		return res, err
+	}
+	stored, dup, appendErr := svc.appendMessage(c, plan.req)
+	return svc.finishSend(c, plan, stored, dup, appendErr)
+}
+
+// sendPlan is a checked sendMessage whose rate token is taken, ready to be stored.
+type sendPlan struct {
+	req   sendRequest
+	token *rate.Reservation
+	now   time.Time
+}
+
+// planSend checks a sendMessage and takes its rate token. A nil plan without error is
+// an idempotent re-send through a full bucket, answered from memory in res.
+func (svc *Service) planSend(c *client, raw json.RawMessage) (*sendPlan, sendResult, *Error) {
 	in, room, err := decodeSend(raw, svc.cfg.MaxMessageBytes)
 	if err != nil {
-		return sendResult{}, err
+		return nil, sendResult{}, err
 	}
 	if !c.inRoom(room) {
-		return sendResult{}, notInRoom()
+		return nil, sendResult{}, notInRoom()
 	}
 	req, err := in.validate(room)
 	if err != nil {
-		return sendResult{}, err
+		return nil, sendResult{}, err
 	}
 	if err := svc.checkReply(c, req); err != nil {
-		return sendResult{}, err
+		return nil, sendResult{}, err
 	}
 	now := svc.clock.Now()
 	token, wait := reserve(c.limits.messages, now)
@@ -42,13 +62,18 @@ func (svc *Service) send(c *client, raw json.RawMessage) (sendResult, *Error) {
 	}
 	if wait > 0 {
 		if m, ok := c.limits.recent.get(room, req.ClientMessageID); ok {
-			return svc.sent(c, m, true)
+			res, err := svc.sent(c, m, true)
+			return nil, res, err
 		}
-		return sendResult{}, rateLimited("too many messages", wait)
+		return nil, sendResult{}, rateLimited("too many messages", wait)
 	}
-	stored, dup, appendErr := svc.appendMessage(c, req)
+	return &sendPlan{req: req, token: token, now: now}, sendResult{}, nil
+}
+
+// finishSend turns the store's answer to plan into the send's result.
+func (svc *Service) finishSend(c *client, plan *sendPlan, stored store.Message, dup bool, appendErr error) (sendResult, *Error) {
 	if appendErr != nil || dup {
-		token.CancelAt(now) // a failed or idempotent send costs nothing
+		plan.token.CancelAt(plan.now) // a failed or idempotent send costs nothing
 		svc.clusterRefund(bucketMessages, c.user, svc.cfg.RateMessages)
 	}
 	if appendErr != nil {
@@ -77,10 +102,15 @@ func (svc *Service) appendMessage(c *client, req sendRequest) (store.Message, bo
 	ctx, cancel := svc.storeContext()
 	defer cancel()
 	defer svc.metrics.storeCall("append", time.Now())
-	return svc.store.Append(ctx, store.Message{
-		Room: req.Room, Sender: c.user, Content: req.Content, ReplyTo: req.ReplyTo,
+	return svc.store.Append(ctx, req.message(c.user))
+}
+
+// message is the store's form of the request of sender.
+func (req *sendRequest) message(sender string) store.Message {
+	return store.Message{
+		Room: req.Room, Sender: sender, Content: req.Content, ReplyTo: req.ReplyTo,
 		Attachment: req.Attachment, Metadata: req.Metadata, ClientMessageID: req.ClientMessageID,
-	})
+	}
 }
 
 // sent encodes the receipt and, unless the send was a duplicate, the broadcast, and

@@ -29,6 +29,7 @@ type Service struct {
 	users    *users
 	rooms    *membership
 	registry broker.Registry // nil on a single node
+	pipeline store.Pipeliner // the store, when it commits appends in start order
 	locks    *userLocks      // order one user's transitions with their registry calls
 	typing   *typing
 	conns    *connLimiter
@@ -66,6 +67,7 @@ func newService(cfg Config, deps Deps, clk clock) (*Service, error) {
 		registry: deps.Registry, locks: newUserLocks(),
 	}
 	lc := limitConfig{messages: cfg.RateMessages, typing: cfg.RateTyping, joins: cfg.RateJoins, burst: cfg.RateBurst}
+	svc.pipeline, _ = deps.Store.(store.Pipeliner)
 	svc.users = newUsers(clk, cfg.PresenceGrace, lc, svc.userOffline)
 	svc.typing = newTyping(clk, cfg.TypingTimeout, svc.typingExpired)
 	svc.ctx, svc.cancel = context.WithCancel(context.Background())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,11 +47,16 @@ type harnessOptions struct {
 	metrics  prometheus.Registerer // registers the service's metrics
 	recovery *socketio.Recovery    // turns connection-state recovery on
 	registry broker.Registry       // the cluster registry; nil for a single node
+	sqlite   bool                  // a SQLite file store (pipelined sends) instead of memory
 }
 
 func newHarnessWith(t *testing.T, cfg Config, opts harnessOptions) *harness {
 	t.Helper()
-	st, err := store.Open(context.Background(), ":memory:")
+	dsn := ":memory:"
+	if opts.sqlite {
+		dsn = filepath.Join(t.TempDir(), "chat.db")
+	}
+	st, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,6 +87,16 @@ type Store interface {
 	Close() error
 }
 
+// Pipeliner is implemented by stores that commit appends in the order they were
+// started. StartAppend hands m to the store at once and returns a wait for its
+// outcome (as Append's), so one caller may have several appends in flight, each
+// committed after the ones it started before. ctx must stay live until wait returns.
+// The SQLite store implements it (one writer commits in queue order); stores whose
+// appends may commit out of order (PostgreSQL's several writers) do not.
+type Pipeliner interface {
+	StartAppend(ctx context.Context, m Message) (wait func() (stored Message, duplicate bool, err error))
+}
+
 // Open opens the store named by dsn: ":memory:" for the in-memory store, a
 // "postgres://" or "postgresql://" URL for PostgreSQL (pooled; its schema is migrated
 // on open; pgxpool settings such as pool_max_conns may be added to the URL), otherwise

@@ -133,6 +133,24 @@ func (s *sqliteStore) Append(ctx context.Context, m Message) (Message, bool, err
 	return op.out, op.duplicate, nil
 }
 
+// StartAppend implements Pipeliner: the op is queued before it returns, and the
+// writer commits queued ops in order.
+func (s *sqliteStore) StartAppend(ctx context.Context, m Message) func() (Message, bool, error) {
+	op := newAppendOp(ctx, m)
+	if err := ctx.Err(); err != nil {
+		return func() (Message, bool, error) { return Message{}, false, err }
+	}
+	if err := s.enqueue(ctx, op); err != nil {
+		return func() (Message, bool, error) { return Message{}, false, err }
+	}
+	return func() (Message, bool, error) {
+		if err := s.await(ctx, op.done); err != nil {
+			return Message{}, false, err
+		}
+		return op.out, op.duplicate, nil
+	}
+}
+
 func (s *sqliteStore) MarkRead(ctx context.Context, user, room, id string, seq int64) (bool, error) {
 	if seq < 1 { // nothing to store; answer as a stored no-op would
 		if err := ctx.Err(); err != nil {
@@ -156,6 +174,12 @@ func (s *sqliteStore) submit(ctx context.Context, op writeOp, done <-chan error)
 	if err := s.enqueue(ctx, op); err != nil {
 		return err
 	}
+	return s.await(ctx, done)
+}
+
+// await waits for the commit of an enqueued op. A caller whose ctx ends first gets
+// ctx.Err(); the op may still commit.
+func (s *sqliteStore) await(ctx context.Context, done <-chan error) error {
 	select {
 	case err := <-done:
 		return err
