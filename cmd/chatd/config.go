@@ -345,12 +345,6 @@ func (c *Config) validateStorage() error {
 		if err := broker.CheckURL(c.Broker); err != nil {
 			return fmt.Errorf("%s: %w", settingName("broker"), err)
 		}
-		// Recovery offsets count per node: a client that got a relayed broadcast would
-		// resume from another node's offset and silently miss packets.
-		if c.Recovery > 0 {
-			return fmt.Errorf("%s cannot be used with a Redis %s yet: recovery offsets are per node",
-				settingName("recovery"), settingName("broker"))
-		}
 	default:
 		return fmt.Errorf("%s: unknown broker %q (want memory or a redis:// URL)", settingName("broker"), c.Broker)
 	}

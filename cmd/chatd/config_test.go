@@ -178,8 +178,6 @@ func TestInvalidSettings(t *testing.T) {
 		{"empty db", nil, []string{"--db="}, "must not be empty"},
 		{"bad redis URL", map[string]string{"CHATD_BROKER": "redis://h:6379/notadb"}, nil, "--broker (CHATD_BROKER): parse redis url"},
 		{"bad redis option", nil, []string{"--broker=redis://h:6379/0?nosuch=1"}, "parse redis url"},
-		{"recovery with redis", map[string]string{"CHATD_BROKER": "redis://h", "CHATD_RECOVERY": "1m"}, nil,
-			"--recovery (CHATD_RECOVERY) cannot be used with a Redis --broker (CHATD_BROKER) yet"},
 		{"unknown broker", nil, []string{"--broker=nats"}, `unknown broker "nats"`},
 		{"bad level", nil, []string{"--log-level=loud"}, `unknown level "loud"`},
 		{"bad format", nil, []string{"--log-format=xml"}, `unknown format "xml"`},

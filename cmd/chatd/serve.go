@@ -94,6 +94,7 @@ func (c *cli) start(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app,
 		sc.Adapter = relay
 		hp.broker = relay
 		reg.MustRegister(newBrokerCollector(relay))
+		useClusterRecovery(&sc, relay, reg)
 	}
 	if err := enableForwarding(cfg, relay, &sc, reg, log); err != nil {
 		return nil, err

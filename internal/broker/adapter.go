@@ -44,6 +44,8 @@ type RedisAdapter struct {
 	stop context.CancelFunc   // cancels ctx
 	wg   sync.WaitGroup       // the adapter's goroutines
 	once sync.Once            // runs Close once
+
+	rec atomic.Pointer[RedisRecovery] // set once a RedisRecovery logs through pubq
 }
 
 // nspState is the adapter's view of one namespace: how many local sockets are in each

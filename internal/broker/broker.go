@@ -15,9 +15,9 @@
 // one of its sockets is in the room, so it only receives the rooms it serves.
 //
 // Limits: a broadcast to the private room of a socket on another node (its id) is not
-// delivered, since nodes do not subscribe to socket-id rooms; connection-state
-// recovery does not mix with relaying yet, since the offsets inside relayed packets
-// are the publishing node's (cmd/chatd refuses the combination). A broadcast made
+// delivered, since nodes do not subscribe to socket-id rooms. Connection-state
+// recovery across nodes needs RedisRecovery as the server's recovery store (see
+// recovery.go for its offsets and replay order). A broadcast made
 // while Redis is unreachable reaches the local sockets only; clients catch up through
 // the chat domain's sync.
 package broker

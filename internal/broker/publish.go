@@ -22,6 +22,7 @@ type publishJob struct {
 	nsp   string
 	rooms []socketio.Room // the target rooms; never modified (BroadcastOperator copies)
 	buf   *[]byte         // the envelope, from a.bufs
+	log   logEntry        // when set, a recovery log write (XADD) instead of a publish
 }
 
 // publish encodes the broadcast once and queues it. It never blocks: when Redis is
@@ -97,8 +98,12 @@ func (a *RedisAdapter) drainQueue(batch []publishJob) []publishJob {
 func (a *RedisAdapter) publishBatch(ctx context.Context, batch []publishJob) {
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
-	pipe := a.client.Pipeline()
+	pipe := a.pipeline()
 	for _, j := range batch {
+		if j.log.set() {
+			j.log.queue(ctx, pipe, *j.buf)
+			continue
+		}
 		if len(j.rooms) == 0 {
 			pipe.Publish(ctx, a.namespaceChannel(j.nsp), *j.buf)
 			continue
@@ -113,12 +118,17 @@ func (a *RedisAdapter) publishBatch(ctx context.Context, batch []publishJob) {
 	}
 	for _, j := range batch {
 		n := max(len(j.rooms), 1)
+		if j.log.set() {
+			n = j.log.cmds()
+		}
 		failed := len(cmds) < n
 		for _, c := range cmds[:min(n, len(cmds))] {
 			failed = failed || c.Err() != nil
 		}
 		cmds = cmds[min(n, len(cmds)):]
-		if failed {
+		if j.log.set() {
+			j.log.done(failed)
+		} else if failed {
 			a.stat.publishErrors.Add(1)
 		} else {
 			a.stat.published.Add(1)

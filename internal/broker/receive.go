@@ -110,6 +110,7 @@ func (a *RedisAdapter) handleMessage(m *redis.Message) {
 	}
 	n, _ := a.mem.Broadcast(e.nsp, e.msgs, opts)
 	a.stat.delivered.Add(uint64(n))
+	a.noteRelayed(e)
 }
 
 // localOptions returns the options that select the local receivers of e's copy on

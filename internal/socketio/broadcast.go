@@ -45,18 +45,16 @@ func (n *Namespace) broadcast(opts BroadcastOptions, event string, args []any, p
 	if isReservedEvent([]byte(event)) {
 		return fmt.Errorf("emit %q: %w", event, ErrReservedEvent)
 	}
-	var seq uint64
 	var offset string
 	if n.log != nil {
-		seq = n.log.reserve()
-		offset = formatOffset(seq)
+		offset = n.log.reserve()
 	}
 	msgs, err := n.encodeEvent(event, noAck, args, p, offset)
 	if err != nil {
 		return err
 	}
 	if n.log != nil {
-		n.log.append(seq, msgs, opts)
+		n.log.append(offset, msgs, opts)
 	}
 	n.stats.broadcasts.Add(1)
 	if _, err := n.srv.adapter.Broadcast(n.name, msgs, opts); err != nil {

@@ -16,7 +16,7 @@ var errMiddlewarePanic = errors.New("internal server error")
 // session if asked to, runs the middleware and admits the socket or refuses it.
 func (n *Namespace) connect(c *client, auth []byte) {
 	s := newSocket(n, c, cloneRaw(auth))
-	restored, since := n.restore(s)
+	restored, missed := n.restore(s)
 	tbl := n.handlers.Load()
 	skip := restored != nil && n.srv.cfg.Recovery.SkipMiddlewares
 	if !skip {
@@ -25,34 +25,34 @@ func (n *Namespace) connect(c *client, auth []byte) {
 			return
 		}
 	}
-	n.admit(s, restored, since, tbl)
+	n.admit(s, restored, missed, tbl)
 }
 
 // restore takes the persisted session the CONNECT's {"pid","offset"} names, if
 // recovery is on and the session and offset are still known; the socket takes over
 // its id.
-func (n *Namespace) restore(s *Socket) (*persistedSession, uint64) {
+func (n *Namespace) restore(s *Socket) (*persistedSession, [][]engineio.Message) {
 	if n.log == nil {
-		return nil, 0
+		return nil, nil
 	}
 	s.pid = newID()
 	if s.auth == nil {
-		return nil, 0
+		return nil, nil
 	}
 	var cred struct {
 		PID    *string `json:"pid"`
 		Offset *string `json:"offset"`
 	}
 	if json.Unmarshal(s.auth, &cred) != nil || cred.PID == nil || cred.Offset == nil {
-		return nil, 0
+		return nil, nil
 	}
-	sess, since, ok := n.log.take(*cred.PID, *cred.Offset)
+	sess, missed, ok := n.log.take(*cred.PID, *cred.Offset)
 	if !ok {
-		return nil, 0
+		return nil, nil
 	}
 	s.id, s.pid, s.recovered = sess.sid, sess.pid, true
 	s.value = sess.value
-	return sess, since
+	return sess, missed
 }
 
 // runMiddleware runs mws in order and returns the first refusal.
@@ -78,7 +78,7 @@ func callMiddleware(mw Middleware, s *Socket) (err error) {
 // admit makes s a connected socket: it joins the namespace and its own room (and the
 // rooms of a restored session), the CONNECT reply and any missed packets are queued,
 // then OnConnect runs.
-func (n *Namespace) admit(s *Socket, restored *persistedSession, since uint64, tbl *handlerTable) {
+func (n *Namespace) admit(s *Socket, restored *persistedSession, missed [][]engineio.Message, tbl *handlerTable) {
 	c := s.client
 	if !c.addSocket(s) {
 		return // the session closed while the middleware ran
@@ -93,7 +93,7 @@ func (n *Namespace) admit(s *Socket, restored *persistedSession, since uint64, t
 		c.logger().Debug("socketio: send connect reply", "nsp", n.name, "err", err)
 	}
 	if restored != nil {
-		n.replay(s, restored, since)
+		n.replay(s, missed)
 	}
 	n.stats.connects.Add(1)
 	if tbl.onConnect != nil {
@@ -109,8 +109,8 @@ func (n *Namespace) connectReply(s *Socket) []engineio.Message {
 }
 
 // replay queues the broadcasts a restored socket missed.
-func (n *Namespace) replay(s *Socket, restored *persistedSession, since uint64) {
-	for _, msgs := range n.log.missedSince(since, s.id, restored.rooms) {
+func (n *Namespace) replay(s *Socket, missed [][]engineio.Message) {
+	for _, msgs := range missed {
 		if err := s.client.conn.Send(msgs...); err != nil {
 			s.client.logger().Debug("socketio: replay missed packet", "nsp", n.name, "err", err)
 			return

@@ -10,7 +10,7 @@ type Namespace struct {
 	name string
 	srv  *Server
 	// log keeps missed broadcasts and disconnected sessions; nil without recovery.
-	log *sessionLog
+	log *recoveryLog
 	// handlers is replaced whole (copy on write) so that dispatch reads it without a
 	// lock; regMu serializes the writers.
 	handlers atomic.Pointer[handlerTable]
@@ -24,9 +24,7 @@ type Namespace struct {
 
 func newNamespace(srv *Server, name string) *Namespace {
 	n := &Namespace{name: name, srv: srv, sockets: make(map[string]*Socket)}
-	if srv.cfg.Recovery != nil {
-		n.log = newSessionLog(srv.cfg.Recovery.maxDisconnection())
-	}
+	n.log = newRecoveryLog(srv.cfg.Recovery, name)
 	n.handlers.Store(&handlerTable{events: map[string]namedHandler{}})
 	return n
 }

@@ -8,9 +8,10 @@ package socketio
 // window takes it back and is sent the kept packets after that offset that its rooms
 // would have received.
 //
-// The log lives beside the namespace, not in the Adapter: offsets come from one
-// in-process counter, so recovery works on one node; a cluster would need the log
-// behind the broker.
+// The log lives beside the namespace, not in the Adapter, behind the RecoveryStore
+// interface. sessionLog, below, is the in-process default: offsets come from one
+// in-process counter, so a socket recovers on the server it left; a store shared by a
+// cluster (package broker's) lets it recover on any node.
 
 import (
 	"slices"
@@ -21,7 +22,8 @@ import (
 	"github.com/chatd/chatd/internal/engineio"
 )
 
-// sessionLog keeps one namespace's recent broadcasts and disconnected sessions.
+// sessionLog keeps one namespace's recent broadcasts and disconnected sessions in
+// process; it is the default RecoveryLog.
 type sessionLog struct {
 	maxAge time.Duration
 
@@ -60,7 +62,11 @@ func parseOffset(s string) (uint64, bool) {
 	return v, err == nil
 }
 
-// reserve hands out the next offset.
+var _ RecoveryLog = (*sessionLog)(nil)
+
+// Reserve hands out the next offset.
+func (l *sessionLog) Reserve() string { return formatOffset(l.reserve()) }
+
 func (l *sessionLog) reserve() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -68,7 +74,13 @@ func (l *sessionLog) reserve() uint64 {
 	return l.seq
 }
 
-// append keeps an encoded broadcast under its offset and drops expired ones.
+// Append keeps an encoded broadcast under its offset and drops expired ones.
+func (l *sessionLog) Append(offset string, msgs []engineio.Message, opts BroadcastOptions) {
+	if seq, ok := parseOffset(offset); ok {
+		l.append(seq, msgs, opts)
+	}
+}
+
 func (l *sessionLog) append(seq uint64, msgs []engineio.Message, opts BroadcastOptions) {
 	now := time.Now()
 	l.mu.Lock()
@@ -95,7 +107,11 @@ func (l *sessionLog) prunePacketsLocked(now time.Time) {
 	}
 }
 
-// persist keeps a disconnected socket's state for MaxDisconnection.
+// Persist keeps a disconnected socket's state for MaxDisconnection.
+func (l *sessionLog) Persist(rs *RecoverySession) {
+	l.persist(&persistedSession{sid: rs.SID, pid: rs.PID, rooms: rs.Rooms, value: rs.Value})
+}
+
 func (l *sessionLog) persist(s *persistedSession) {
 	now := time.Now()
 	s.at = now
@@ -120,6 +136,17 @@ func (l *sessionLog) pruneSessionsLocked(now time.Time) {
 		clear(l.expiry[:k])
 		l.expiry = l.expiry[k:]
 	}
+}
+
+// Restore takes the session pid back with the packets after offset it would have
+// received.
+func (l *sessionLog) Restore(pid, offset string) (*RecoverySession, [][]engineio.Message, bool) {
+	s, seq, ok := l.take(pid, offset)
+	if !ok {
+		return nil, nil, false
+	}
+	missed := l.missedSince(seq, s.sid, s.rooms)
+	return &RecoverySession{SID: s.sid, PID: s.pid, Rooms: s.rooms, Value: s.value}, missed, true
 }
 
 // take removes and returns the session pid if it has not expired and the packet at
@@ -169,19 +196,9 @@ func (l *sessionLog) missedSince(seq uint64, sid string, rooms []Room) [][]engin
 	}
 	var missed [][]engineio.Message
 	for _, p := range l.packets[i:] {
-		if receives(&p.opts, sid, rooms) {
+		if p.opts.Includes(sid, rooms) {
 			missed = append(missed, p.msgs)
 		}
 	}
 	return missed
-}
-
-// receives reports whether a socket with this id and rooms is selected by opts
-// (socket.io's shouldIncludePacket).
-func receives(opts *BroadcastOptions, sid string, rooms []Room) bool {
-	in := func(r Room) bool { return r == Room(sid) || slices.Contains(rooms, r) }
-	if opts.excludesID(sid) || slices.ContainsFunc(opts.Except, in) {
-		return false
-	}
-	return len(opts.Rooms) == 0 || slices.ContainsFunc(opts.Rooms, in)
 }

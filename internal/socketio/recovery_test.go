@@ -2,7 +2,10 @@ package socketio
 
 import (
 	"encoding/json"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,5 +205,91 @@ func TestSessionLogOutOfOrderAppend(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "1,2,3" {
 		t.Fatalf("order %v", got)
+	}
+}
+
+// fakeStore is a RecoveryStore that records what the server hands it.
+type fakeStore struct {
+	mu       sync.Mutex
+	n        int
+	appended []string
+	persist  []RecoverySession
+	restored [][2]string
+	session  *RecoverySession
+	missed   [][]engineio.Message
+}
+
+func (f *fakeStore) Log(nsp string) RecoveryLog {
+	if nsp != "/" {
+		panic("namespace " + nsp)
+	}
+	return f
+}
+
+func (f *fakeStore) Reserve() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	return "node." + strconv.Itoa(f.n)
+}
+
+func (f *fakeStore) Append(offset string, msgs []engineio.Message, _ BroadcastOptions) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !strings.HasSuffix(string(msgs[0].Data), `"`+offset+`"]`) {
+		panic("appended " + string(msgs[0].Data) + " under " + offset)
+	}
+	f.appended = append(f.appended, offset)
+}
+
+func (f *fakeStore) Persist(s *RecoverySession) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.persist = append(f.persist, *s)
+}
+
+func (f *fakeStore) Restore(pid, offset string) (*RecoverySession, [][]engineio.Message, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.restored = append(f.restored, [2]string{pid, offset})
+	return f.session, f.missed, f.session != nil
+}
+
+func TestRecoveryUsesPluggedStore(t *testing.T) {
+	store := &fakeStore{}
+	srv, _ := recoveryServer(t, Recovery{Store: store})
+	ns := srv.Of("/")
+	f := dial(srv, "e1")
+	sid, pid := connectReply(t, f, "")
+	mustEmit(t, ns.Emit("ev", 1))
+	s, _ := ns.Socket(sid)
+	mustEmit(t, s.Emit("direct"))
+	f.expect(t, `2["ev",1,"node.1"]`, `2["direct","node.2"]`)
+	f.closeWith(engineio.CloseReasonTransportClose)
+
+	// Another server's session, as a shared store would return it.
+	store.mu.Lock()
+	if len(store.persist) != 1 || store.persist[0].SID != sid || store.persist[0].PID != pid ||
+		!slices.Equal(store.persist[0].Rooms, []Room{"red"}) || store.persist[0].Value != "fresh" {
+		t.Errorf("persisted %+v", store.persist)
+	}
+	store.session = &RecoverySession{SID: "elsewhere", PID: "p1", Rooms: []Room{"blue"}}
+	store.missed = [][]engineio.Message{{{Data: []byte(`2["m1","x.7"]`)}}, {{Data: []byte(`2["m2","y.3"]`)}}}
+	store.mu.Unlock()
+
+	g := dial(srv, "e2")
+	sid2, pid2 := connectReply(t, g, `{"pid":"p1","offset":"x.5"}`)
+	if sid2 != "elsewhere" || pid2 != "p1" {
+		t.Fatalf("restored sid %q pid %q", sid2, pid2)
+	}
+	g.expect(t, `2["m1","x.7"]`, `2["m2","y.3"]`)
+	s2, _ := ns.Socket("elsewhere")
+	if !s2.Recovered() || !s2.InRoom("blue") {
+		t.Fatalf("recovered %v rooms %v", s2.Recovered(), s2.Rooms())
+	}
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if !slices.Equal(store.appended, []string{"node.1", "node.2"}) || len(store.restored) != 1 || store.restored[0] != [2]string{"p1", "x.5"} {
+		t.Fatalf("appended %v restored %v", store.appended, store.restored)
 	}
 }

@@ -66,6 +66,9 @@ type Recovery struct {
 	MaxDisconnection time.Duration
 	// SkipMiddlewares skips the namespace middleware when a socket recovers.
 	SkipMiddlewares bool
+	// Store keeps the broadcasts and sessions; nil means in process (a socket then
+	// recovers only on the server it left).
+	Store RecoveryStore
 }
 
 func (r *Recovery) maxDisconnection() time.Duration {
