@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/chatd/chatd/internal/broker"
 )
 
@@ -189,6 +191,26 @@ const (
 	bucketTyping   = "t:"
 	bucketJoins    = "j:"
 )
+
+// takeToken takes a token from the node's bucket l and, in a cluster, from user's
+// bucket of kind shared by every node. wait > 0 refuses the event for that long, and
+// then nothing is taken; otherwise the reservation may be cancelled (a send that
+// turned out to be a duplicate costs nothing).
+func (svc *Service) takeToken(c *client, l *rate.Limiter, kind string, perSecond float64, burst int) (*rate.Reservation, time.Duration) {
+	return svc.takeTokenAt(c, l, kind, perSecond, burst, svc.clock.Now())
+}
+
+func (svc *Service) takeTokenAt(c *client, l *rate.Limiter, kind string, perSecond float64, burst int, now time.Time) (*rate.Reservation, time.Duration) {
+	token, wait := reserve(l, now)
+	if wait > 0 {
+		return nil, wait
+	}
+	if wait = svc.clusterWait(kind, c.user, perSecond, burst); wait > 0 {
+		token.CancelAt(now)
+		return nil, wait
+	}
+	return token, 0
+}
 
 // clusterWait takes a token from user's cluster bucket of kind and returns how long to
 // wait when there was none; zero on a single node or when the registry failed.

@@ -54,12 +54,7 @@ func (svc *Service) planSend(c *client, raw json.RawMessage) (*sendPlan, sendRes
 		return nil, sendResult{}, err
 	}
 	now := svc.clock.Now()
-	token, wait := reserve(c.limits.messages, now)
-	if wait == 0 {
-		if wait = svc.clusterWait(bucketMessages, c.user, svc.cfg.RateMessages, svc.cfg.RateBurst); wait > 0 {
-			token.CancelAt(now)
-		}
-	}
+	token, wait := svc.takeTokenAt(c, c.limits.messages, bucketMessages, svc.cfg.RateMessages, svc.cfg.RateBurst, now)
 	if wait > 0 {
 		if m, ok := c.limits.recent.get(room, req.ClientMessageID); ok {
 			res, err := svc.sent(c, m, true)

@@ -44,14 +44,7 @@ func (svc *Service) setTyping(c *client, raw json.RawMessage) (typingResult, *Er
 		return res, nil
 	}
 	if !svc.typing.active(c, room) {
-		now := svc.clock.Now()
-		token, wait := reserve(c.limits.typing, now)
-		if wait == 0 {
-			if wait = svc.clusterWait(bucketTyping, c.user, svc.cfg.RateTyping, ceilBurst(svc.cfg.RateTyping)); wait > 0 {
-				token.CancelAt(now)
-			}
-		}
-		if wait > 0 {
+		if _, wait := svc.takeToken(c, c.limits.typing, bucketTyping, svc.cfg.RateTyping, ceilBurst(svc.cfg.RateTyping)); wait > 0 {
 			return res, rateLimited("too many typing changes", wait)
 		}
 	}
