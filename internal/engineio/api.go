@@ -5,9 +5,11 @@
 // It is the bottom layer of chatd's data flow. Bytes arrive from the network here, are
 // split into Engine.IO packets, and each MESSAGE packet is handed, in arrival order, to
 // the Receiver of its session (in chatd: the socketio package). In the other direction,
-// Session.Send queues already-encoded messages on a bounded per-session queue that one
-// writer drains; a client that stops reading fills its queue and is disconnected instead
-// of growing the server's memory.
+// Session.Send queues already-encoded messages on a bounded per-session queue, written
+// at once when the socket can take them without blocking, else by one writer that
+// drains the queue in batches; a client that stops reading fills its queue and is
+// disconnected instead of growing the server's memory. Session.Congested and
+// WaitUncongested let a sender that can wait slow down before that happens.
 //
 // The package knows nothing of Socket.IO: a message is an opaque text or binary payload.
 package engineio

@@ -20,7 +20,7 @@ func BenchmarkBroadcastSend(b *testing.B) {
 			srv := NewServer(Config{SendQueue: 64}, nil)
 			sessions := make([]*Session, n)
 			for i := range sessions {
-				sessions[i] = newSession(srv, &Handshake{})
+				sessions[i] = newSession(srv, handshakeRecord{})
 				sessions[i].tr = nopTransport{}
 			}
 			msg := Message{Data: []byte(`42["newMessage",{"roomId":"general","content":"hi"}]`)}

@@ -30,3 +30,26 @@ func BenchmarkWebSocketSend(b *testing.B) {
 	}
 	<-done
 }
+
+// BenchmarkWebSocketSendBurst queues 32 messages at once, as a busy room does to one
+// receiver, and waits until the client has read them all.
+func BenchmarkWebSocketSendBurst(b *testing.B) {
+	ts := newTestServer(b, engineio.Config{SendQueue: 1 << 24}, false)
+	c := mustDial(b, ts.wsURL("EIO=4&transport=websocket"))
+	c.next(b) // open
+	p := ts.nextPeer(b)
+	burst := make([]engineio.Message, 32)
+	for i := range burst {
+		burst[i] = engineio.Message{Data: []byte(`42["newMessage",{"roomId":"general","content":"hi"}]`)}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := p.sess.Send(burst...); err != nil {
+			b.Fatal(err)
+		}
+		for range burst {
+			<-c.frames
+		}
+	}
+}

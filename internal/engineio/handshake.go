@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,15 +20,60 @@ func newSID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// handshakeRecord is what a session keeps of its opening request, compactly: the
+// header lines and the raw query in two strings of their own (so that nothing of
+// net/http's request stays reachable), instead of a header map and a parsed query
+// kept for the session's whole life when the layers above read them at connect.
+type handshakeRecord struct {
+	header     string // "Name: value\n" per value, names canonical, in request order
+	query      string // the raw query string
+	remoteAddr string
+	time       time.Time
+	secure     bool
+}
+
 // newHandshake keeps what the layers above may need of the opening request.
-func newHandshake(r *http.Request) *Handshake {
-	return &Handshake{
-		Header:     r.Header.Clone(),
-		Query:      r.URL.Query(),
-		RemoteAddr: r.RemoteAddr,
-		Secure:     r.TLS != nil,
-		Time:       time.Now(),
+func newHandshake(r *http.Request) handshakeRecord {
+	return handshakeRecord{
+		header:     flattenHeader(r.Header),
+		query:      strings.Clone(r.URL.RawQuery),
+		remoteAddr: strings.Clone(r.RemoteAddr),
+		time:       time.Now(),
+		secure:     r.TLS != nil,
 	}
+}
+
+// flattenHeader writes h as one string of "Name: value\n" lines. Values cannot hold a
+// newline (net/http refuses them) and names cannot hold a colon, so it parses back.
+func flattenHeader(h http.Header) string {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 3
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for k, vs := range h {
+		for _, v := range vs {
+			b.WriteString(k)
+			b.WriteString(": ")
+			b.WriteString(v)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// handshake rebuilds the Handshake; every call returns a new one.
+func (r *handshakeRecord) handshake() *Handshake {
+	h := make(http.Header)
+	for line := range strings.Lines(r.header) {
+		k, v, _ := strings.Cut(strings.TrimSuffix(line, "\n"), ": ")
+		h[k] = append(h[k], v)
+	}
+	q, _ := url.ParseQuery(r.query) // as r.URL.Query(): malformed pairs are dropped
+	return &Handshake{Header: h, Query: q, RemoteAddr: r.remoteAddr, Secure: r.secure, Time: r.time}
 }
 
 // openPacketData is the JSON of the OPEN packet, keys in engine.io's order. It is

@@ -31,7 +31,7 @@ type transport interface {
 // Its methods are safe for concurrent use.
 type Session struct {
 	id  string
-	hs  *Handshake
+	hs  handshakeRecord
 	srv *Server
 
 	// rmu serializes inbound delivery, which can come from polling POSTs and, during
@@ -50,17 +50,22 @@ type Session struct {
 	lingerTimer *time.Timer // guarded by mu; ends the wait for a final poll
 	hb          heartbeat   // guarded by mu
 	up          *upgrade    // guarded by mu; the WebSocket probing to replace polling
+
+	inflight  int           // guarded by mu; packets taken by a writer, not yet written
+	congested bool          // guarded by mu; see congestion.go
+	drained   chan struct{} // guarded by mu; closed when congestion ends; nil without waiters
 }
 
-func newSession(srv *Server, r *Handshake) *Session {
+func newSession(srv *Server, r handshakeRecord) *Session {
 	return &Session{id: newSID(), hs: r, srv: srv}
 }
 
 // ID returns the session id ("sid").
 func (s *Session) ID() string { return s.id }
 
-// Handshake returns the request that opened the session.
-func (s *Session) Handshake() *Handshake { return s.hs }
+// Handshake returns the request that opened the session. The session keeps it in a
+// compact form: each call builds a new Handshake, which the caller may keep or modify.
+func (s *Session) Handshake() *Handshake { return s.hs.handshake() }
 
 // Transport returns "polling" or "websocket".
 func (s *Session) Transport() string {
@@ -99,6 +104,7 @@ func (s *Session) Send(msgs ...Message) error {
 	if wasEmpty && len(s.queue) > 0 {
 		s.tr.wakeLocked()
 	}
+	s.checkCongestionLocked()
 	s.mu.Unlock()
 	return nil
 }
@@ -128,6 +134,7 @@ func (s *Session) enqueueLocked(p packet) {
 func (s *Session) takeQueueLocked() []packet {
 	q := s.queue
 	s.queue = nil
+	s.inflight = len(q)
 	return q
 }
 
@@ -136,6 +143,8 @@ func (s *Session) takeQueueLocked() []packet {
 const maxSpare = 32
 
 func (s *Session) recycleLocked(q []packet) {
+	s.inflight = 0
+	s.checkCongestionLocked()
 	if cap(q) > maxSpare || s.spare != nil {
 		return
 	}
@@ -166,6 +175,7 @@ func (s *Session) closeLocked(reason CloseReason) closeResult {
 		return closeResult{}
 	}
 	s.closed, s.reason = true, reason
+	s.checkCongestionLocked() // releases the waiters
 	s.hb.stopLocked()
 	s.abortUpgradeLocked()
 	res := closeResult{done: true, reason: reason, recv: s.recv}

@@ -9,6 +9,10 @@ type Stats struct {
 	MessagesIn     uint64 // MESSAGE packets delivered to Receivers
 	MessagesOut    uint64 // MESSAGE packets written to the network
 
+	// SessionsCongested is how many sessions have a send backlog above the high-water
+	// mark now (a gauge): clients falling behind, before any is cut as a slow consumer.
+	SessionsCongested int64
+
 	// Sessions closed, by reason.
 	ClosedTransportClose uint64
 	ClosedTransportError uint64
@@ -31,7 +35,9 @@ type counters struct {
 	upgrades atomic.Uint64
 	in       atomic.Uint64
 	out      atomic.Uint64
-	closed   [numCloseReasons]atomic.Uint64
+	// congested counts the sessions congested now (a gauge, not in Stats).
+	congested atomic.Int64
+	closed    [numCloseReasons]atomic.Uint64
 }
 
 // Stats returns a snapshot of the server's counters.
@@ -42,6 +48,7 @@ func (s *Server) Stats() Stats {
 		Upgrades:             c.upgrades.Load(),
 		MessagesIn:           c.in.Load(),
 		MessagesOut:          c.out.Load(),
+		SessionsCongested:    c.congested.Load(),
 		ClosedTransportClose: c.closed[CloseReasonTransportClose].Load(),
 		ClosedTransportError: c.closed[CloseReasonTransportError].Load(),
 		ClosedPingTimeout:    c.closed[CloseReasonPingTimeout].Load(),

@@ -3,8 +3,6 @@ package engineio
 import (
 	"net/http"
 	"time"
-
-	"github.com/lxzan/gws"
 )
 
 // upgrade is a WebSocket probing to replace a session's polling transport. Its
@@ -45,9 +43,9 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		return
 	}
 	if !sess.startProbe(up, t) {
-		_ = t.conn.NetConn().Close()
+		_ = t.nc.Close()
 	}
-	go t.conn.ReadLoop() // see wsTransport: frees net/http's per-request memory
+	go t.readLoop() // see wsTransport: frees net/http's per-request memory
 }
 
 // reserveUpgrade claims the session's single upgrade slot, or returns nil if the
@@ -76,8 +74,8 @@ func (s *Session) startProbe(up *upgrade, t *wsTransport) bool {
 }
 
 // onProbeFrame handles a frame of a WebSocket that is not yet the session's transport.
-func (s *Session) onProbeFrame(t *wsTransport, op gws.Opcode, data []byte) {
-	text := op == gws.OpcodeText
+func (s *Session) onProbeFrame(t *wsTransport, binary bool, data []byte) {
+	text := !binary
 	switch {
 	case text && string(data) == string(packetPing)+probe:
 		s.answerProbe(t)
@@ -116,7 +114,7 @@ func (s *Session) completeUpgrade(t *wsTransport) {
 	defer s.mu.Unlock()
 	up := s.up
 	if up == nil || up.ws != t {
-		_ = t.conn.NetConn().Close() // a stale probe
+		_ = t.nc.Close() // a stale probe
 		return
 	}
 	if !up.probed {
@@ -156,6 +154,6 @@ func (s *Session) abortUpgradeLocked() {
 		up.timer.Stop()
 	}
 	if up.ws != nil {
-		_ = up.ws.conn.NetConn().Close() // does not block; ends the probe's read loop
+		_ = up.ws.nc.Close() // does not block; ends the probe's read loop
 	}
 }

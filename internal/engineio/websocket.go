@@ -1,59 +1,64 @@
 package engineio
 
 import (
-	"errors"
+	"bufio"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync/atomic"
-	"time"
 
 	"github.com/lxzan/gws"
 )
 
-// wsReadBufferSize is gws's per-connection read buffer. Frames larger than it are
-// read into pooled buffers, so it only needs to hold typical chat frames: keeping it
-// small is what keeps an idle connection cheap.
-const wsReadBufferSize = 1024
-
 // wsTransport is a WebSocket connection: text frames are Engine.IO packets, binary
-// frames are binary MESSAGEs. gws's read loop runs on a goroutine of its own, so that
-// the HTTP handler returns and net/http's per-request buffers (about 10 KB: the
-// connection's bufio reader and writers, the request, the grown handler stack) are
-// freed; a writer goroutine exists only while the session has packets queued.
+// frames are binary MESSAGEs. The read loop (wsread.go) runs on a goroutine of its
+// own, so that the HTTP handler returns and net/http's per-request buffers (about
+// 10 KB: the connection's bufio reader and writers, the request, the grown handler
+// stack) are freed.
+//
+// Outbound packets are framed here, not by gws, so that everything queued goes out
+// in one write. When the queue goes from empty to non-empty, the sender's goroutine
+// tries a non-blocking write (wsConn.tryWrite); only when the socket cannot take it
+// all does a writer goroutine start, which drains the queue in batches: one write
+// syscall and one write deadline per batch, however many packets it holds.
 type wsTransport struct {
 	s       *Session
-	conn    *gws.Conn
+	nc      *wsConn
+	rs      wsReadState // the read loop's (see wsread.go)
 	active  atomic.Bool // the session's transport (false while it is an upgrade probe)
 	writing bool        // guarded by s.mu; a drain goroutine is running
-
-	// Scratch space of the single drain goroutine, so that a text frame's type
-	// prefix and data go to gws's Writev without allocating.
-	prefix [1]byte
-	iov    [2][]byte
 }
 
+// newUpgrader configures gws, which only does the opening handshake: frames are read
+// (wsread.go) and written (appendFrame) by this package. PermessageDeflate stays off,
+// so frames are never compressed.
 func newUpgrader(s *Server) *gws.Upgrader {
-	return gws.NewUpgrader(wsEvents{}, &gws.ServerOption{
-		ReadMaxPayloadSize: s.cfg.maxPayload,
-		ReadBufferSize:     wsReadBufferSize,
-		HandshakeTimeout:   s.cfg.writeTimeout,
-		NewSession:         func() gws.SessionStorage { return new(wsSlot) },
-		Logger:             gwsLogger{s.cfg.logger},
+	return gws.NewUpgrader(gws.BuiltinEventHandler{}, &gws.ServerOption{
+		HandshakeTimeout: s.cfg.writeTimeout,
+		NewSession:       func() gws.SessionStorage { return noStorage{} },
+		Logger:           gwsLogger{s.cfg.logger},
 	})
 }
 
 // upgrade switches r to WebSocket and binds the connection to a new transport of sess.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) (*wsTransport, error) {
-	conn, err := s.upgrader.Upgrade(w, r)
+	hijacked, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		return nil, fmt.Errorf("hijack connection: %w", err)
+	}
+	nc := newWSConn(hijacked)
+	// Bytes the client sent right behind its request (its first frames) are in
+	// net/http's buffer, which is dropped: keep them.
+	if n := brw.Reader.Buffered(); n > 0 {
+		early, _ := brw.Reader.Peek(n)
+		nc.preload(early)
+	}
+	// gws's Conn is not used past the handshake; its reader is not either (the
+	// smallest bufio will do).
+	if _, err := s.upgrader.UpgradeFromConn(nc, bufio.NewReaderSize(nc, 16), r); err != nil {
 		return nil, fmt.Errorf("upgrade websocket: %w", err)
 	}
-	t := &wsTransport{s: sess, conn: conn}
-	conn.Session().(*wsSlot).t = t
-	return t, nil
+	return &wsTransport{s: sess, nc: nc}, nil
 }
 
 // serveWebSocketHandshake opens a session directly on WebSocket and runs its read loop.
@@ -79,16 +84,50 @@ func (s *Server) serveWebSocketHandshake(w http.ResponseWriter, r *http.Request)
 	sess.mu.Unlock()
 	sess.accept()
 	sess.startHeartbeat()
-	go t.conn.ReadLoop() // see wsTransport: frees net/http's per-request memory
+	go t.readLoop() // see wsTransport: frees net/http's per-request memory
 }
 
 func (t *wsTransport) name() string { return transportWebSocket }
 
 func (t *wsTransport) wakeLocked() {
-	if !t.writing {
-		t.writing = true
-		go t.drain()
+	if t.writing || (!t.s.closed && t.tryWriteLocked()) {
+		return
 	}
+	t.writing = true
+	go t.drain()
+}
+
+// tryWriteLocked writes the whole queue without blocking, from the goroutine that
+// filled it. It reports whether the queue is written; when it is not, the packets
+// left (or the unsent bytes wsConn keeps) are the drain goroutine's.
+func (t *wsTransport) tryWriteLocked() bool {
+	s := t.s
+	size := 0
+	for _, p := range s.queue {
+		size += frameLen(p)
+	}
+	if size > maxInlineWrite || t.nc.raw == nil {
+		return false
+	}
+	buf := getWriteBuf()
+	b := appendFrames((*buf)[:0], s.queue)
+	res := t.nc.tryWrite(b)
+	*buf = b
+	putWriteBuf(buf)
+	if res == tryNotWritten {
+		return false
+	}
+	s.srv.stats.out.Add(countMessages(s.queue))
+	s.recycleLocked(s.takeQueueLocked())
+	return res == tryWritten
+}
+
+// appendFrames appends the frames of packets to dst.
+func appendFrames(dst []byte, packets []packet) []byte {
+	for _, p := range packets {
+		dst = appendFrame(dst, p)
+	}
+	return dst
 }
 
 func (t *wsTransport) closeLocked(reason CloseReason) bool {
@@ -97,7 +136,7 @@ func (t *wsTransport) closeLocked(reason CloseReason) bool {
 		if t.writing {
 			// The writer may be stuck on a client that does not read (the slow
 			// consumer case): unblock it rather than wait for WriteTimeout.
-			_ = t.conn.NetConn().Close()
+			_ = t.nc.Close()
 			return false
 		}
 	}
@@ -111,14 +150,15 @@ func flushesOnClose(reason CloseReason) bool {
 	return reason == CloseReasonForced || reason == CloseReasonServerShutdown
 }
 
-// drain writes queued packets in batches until the queue is empty, then exits; once
-// the session is closed it closes the connection.
+// drain writes queued packets in batches until the queue is empty (and no bytes of a
+// partial non-blocking write are left), then exits; once the session is closed it
+// closes the connection.
 func (t *wsTransport) drain() {
 	s := t.s
 	for {
 		s.mu.Lock()
 		batch := s.takeQueueLocked()
-		if len(batch) == 0 {
+		if len(batch) == 0 && !t.nc.hasPending.Load() {
 			t.writing = false
 			closed := s.closed
 			s.mu.Unlock()
@@ -141,55 +181,52 @@ func (t *wsTransport) drain() {
 	}
 }
 
+// writeBatch writes the packets (after any bytes left by a partial non-blocking
+// write) in as few writes as chunks of maxPooledBuf allow: usually one.
 func (t *wsTransport) writeBatch(batch []packet) error {
-	var msgs uint64
-	defer func() { t.s.srv.stats.out.Add(msgs) }()
-	for _, p := range batch {
-		if err := t.writePacket(p); err != nil {
-			return fmt.Errorf("write packet: %w", err)
+	buf := getWriteBuf()
+	defer putWriteBuf(buf)
+	timeout := t.s.srv.cfg.writeTimeout
+	for first := true; first || len(batch) > 0; first = false {
+		b := (*buf)[:0]
+		n := 0
+		for n < len(batch) && (n == 0 || len(b)+frameLen(batch[n]) <= maxPooledBuf) {
+			b = appendFrame(b, batch[n])
+			n++
 		}
-		if p.typ == packetMessage {
-			msgs++
+		*buf = b
+		if err := t.nc.writeFrames(b, timeout); err != nil {
+			return fmt.Errorf("write frames: %w", err)
 		}
+		t.s.srv.stats.out.Add(countMessages(batch[:n]))
+		batch = batch[n:]
 	}
 	return nil
 }
 
-func (t *wsTransport) writePacket(p packet) error {
-	_ = t.conn.SetWriteDeadline(time.Now().Add(t.s.srv.cfg.writeTimeout))
-	if p.binary {
-		return t.conn.WriteMessage(gws.OpcodeBinary, p.data)
-	}
-	t.prefix[0] = byte(p.typ)
-	t.iov[0], t.iov[1] = t.prefix[:], p.data
-	err := t.conn.Writev(gws.OpcodeText, t.iov[:]...)
-	t.iov[1] = nil // do not keep the message alive
-	return err
-}
-
-// writeText writes one text frame from the read loop (probe answers, pongs).
+// writeText writes one text frame from the read loop (probe answers).
 func (t *wsTransport) writeText(s string) error {
-	_ = t.conn.SetWriteDeadline(time.Now().Add(t.s.srv.cfg.writeTimeout))
-	return t.conn.WriteString(s)
+	b := appendFrameHeader(make([]byte, 0, 10+len(s)), wsOpText, len(s))
+	return t.nc.writeFrames(append(b, s...), t.s.srv.cfg.writeTimeout)
 }
 
 // closeConn sends a normal close frame and closes the connection, which ends the
 // read loop.
 func (t *wsTransport) closeConn() {
-	_ = t.conn.SetWriteDeadline(time.Now().Add(t.s.srv.cfg.writeTimeout))
-	_ = t.conn.WriteClose(1000, nil)
+	t.writeClose(wsCloseNormal, nil)
+	_ = t.nc.Close()
 }
 
-// onFrame handles one frame read from the connection.
-func (t *wsTransport) onFrame(op gws.Opcode, data []byte) {
+// onFrame handles one message read from the connection.
+func (t *wsTransport) onFrame(binary bool, data []byte) {
 	if !t.active.Load() {
-		t.s.onProbeFrame(t, op, data)
+		t.s.onProbeFrame(t, binary, data)
 		return
 	}
 	s := t.s
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
-	if op == gws.OpcodeBinary {
+	if binary {
 		s.deliver(data, true)
 		return
 	}
@@ -207,42 +244,22 @@ func (t *wsTransport) onClosed(err error) {
 		t.s.abortUpgrade(t)
 		return
 	}
-	var ce *gws.CloseError
-	if err == nil || errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+	if isNormalEnd(err) {
 		t.s.closeWith(CloseReasonTransportClose)
 		return
 	}
 	t.s.closeWith(CloseReasonTransportError)
 }
 
-// wsEvents routes gws callbacks to the connection's transport.
-type wsEvents struct{}
+// noStorage is gws's per-connection storage, which nothing uses: no map per
+// connection.
+type noStorage struct{}
 
-func transportOf(c *gws.Conn) *wsTransport { return c.Session().(*wsSlot).t }
-
-func (wsEvents) OnOpen(*gws.Conn)               {}
-func (wsEvents) OnPong(*gws.Conn, []byte)       {}
-func (wsEvents) OnClose(c *gws.Conn, err error) { transportOf(c).onClosed(err) }
-
-func (wsEvents) OnPing(c *gws.Conn, payload []byte) {
-	_ = c.SetWriteDeadline(time.Now().Add(transportOf(c).s.srv.cfg.writeTimeout))
-	_ = c.WritePong(payload)
-}
-
-func (wsEvents) OnMessage(c *gws.Conn, msg *gws.Message) {
-	defer msg.Close()
-	transportOf(c).onFrame(msg.Opcode, msg.Bytes())
-}
-
-// wsSlot is the gws per-connection storage: just the transport, instead of gws's
-// default map, to keep idle connections small.
-type wsSlot struct{ t *wsTransport }
-
-func (*wsSlot) Len() int                     { return 1 }
-func (*wsSlot) Load(string) (any, bool)      { return nil, false }
-func (*wsSlot) Delete(string)                {}
-func (*wsSlot) Store(string, any)            {}
-func (*wsSlot) Range(func(string, any) bool) {}
+func (noStorage) Len() int                     { return 0 }
+func (noStorage) Load(string) (any, bool)      { return nil, false }
+func (noStorage) Delete(string)                {}
+func (noStorage) Store(string, any)            {}
+func (noStorage) Range(func(string, any) bool) {}
 
 // gwsLogger sends gws's error log to the server's logger.
 type gwsLogger struct{ l *slog.Logger }

@@ -178,11 +178,20 @@ func (a *MemoryAdapter) Broadcast(nsp string, msgs []engineio.Message, opts Broa
 	ns.mu.RLock()
 	targets := ns.collectLocked((*buf)[:0], opts)
 	ns.mu.RUnlock()
-	n := 0
+	n, failed := 0, 0
 	for _, s := range targets {
-		if s.deliver(msgs) {
+		switch s.deliver(msgs) {
+		case delivered:
 			n++
+		case deliveryFailed:
+			failed++
 		}
+	}
+	if len(targets) > 0 {
+		// Counted once per broadcast: the per-receiver path touches no shared counter.
+		st := &targets[0].nsp.stats
+		st.eventsOut.Add(uint64(n))
+		st.sendErrors.Add(uint64(failed))
 	}
 	clear(targets)
 	*buf = targets[:0]
@@ -240,8 +249,24 @@ func (ns *memoryNamespace) excludedLocked(s *Socket, opts *BroadcastOptions) boo
 	return false
 }
 
-// deliver queues a broadcast's messages on the socket's session and reports whether
-// they were queued.
-func (s *Socket) deliver(msgs []engineio.Message) bool {
-	return s.send(msgs) == nil
+// deliveryResult is what became of a broadcast for one socket.
+type deliveryResult int
+
+const (
+	delivered      deliveryResult = iota // queued on the session
+	notConnected                         // the socket had left: nothing to count
+	deliveryFailed                       // the session refused it (closed, or cut as a slow consumer)
+)
+
+// deliver queues a broadcast's messages on the socket's session, like send but
+// leaving the counting to the broadcaster (all sockets of a broadcast share one
+// namespace, hence one set of counters).
+func (s *Socket) deliver(msgs []engineio.Message) deliveryResult {
+	if !s.connected.Load() {
+		return notConnected
+	}
+	if s.client.conn.Send(msgs...) != nil {
+		return deliveryFailed
+	}
+	return delivered
 }
