@@ -23,7 +23,7 @@ func registerEngineMetrics(reg prometheus.Registerer, src any) {
 type engineCollector struct {
 	stats                     func() engineio.Stats
 	opened, upgrades, in, out *prometheus.Desc
-	closed                    *prometheus.Desc
+	closed, congested         *prometheus.Desc
 }
 
 func newEngineCollector(stats func() engineio.Stats) *engineCollector {
@@ -36,17 +36,20 @@ func newEngineCollector(stats func() engineio.Stats) *engineCollector {
 		closed: prometheus.NewDesc("chatd_engine_sessions_closed_total",
 			"Engine.IO sessions closed, by reason; \"slow consumer\" counts clients cut for not reading.",
 			[]string{"reason"}, nil),
+		congested: prometheus.NewDesc("chatd_engine_sessions_congested",
+			"Sessions whose send backlog is above a quarter of the send queue now: clients falling behind.", nil, nil),
 	}
 }
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.opened, c.upgrades, c.in, c.out, c.closed} {
+	for _, d := range []*prometheus.Desc{c.opened, c.upgrades, c.in, c.out, c.closed, c.congested} {
 		ch <- d
 	}
 }
 
 func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.stats()
+	ch <- prometheus.MustNewConstMetric(c.congested, prometheus.GaugeValue, float64(st.SessionsCongested))
 	for _, k := range []struct {
 		desc *prometheus.Desc
 		v    uint64

@@ -36,7 +36,7 @@ func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 func TestEngineMetrics(t *testing.T) {
 	src := &fakeEngine{st: engineio.Stats{
 		SessionsOpened: 7, Upgrades: 3, MessagesIn: 11, MessagesOut: 13,
-		ClosedSlowConsumer: 2, ClosedPingTimeout: 1,
+		ClosedSlowConsumer: 2, ClosedPingTimeout: 1, SessionsCongested: 5,
 	}}
 	reg := prometheus.NewPedanticRegistry()
 	registerEngineMetrics(reg, src)
@@ -50,14 +50,15 @@ func TestEngineMetrics(t *testing.T) {
 		"chatd_engine_sessions_closed_total{ping timeout}":         1,
 		"chatd_engine_sessions_closed_total{transport close}":      0,
 		"chatd_engine_sessions_closed_total{server shutting down}": 0,
+		"chatd_engine_sessions_congested":                          5,
 	}
 	for k, v := range want {
 		if g, ok := got[k]; !ok || g != v {
 			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
 		}
 	}
-	if len(got) != 11 { // 4 counters + 7 close reasons
-		t.Errorf("got %d series, want 11: %v", len(got), got)
+	if len(got) != 12 { // 4 counters + 7 close reasons + the congestion gauge
+		t.Errorf("got %d series, want 12: %v", len(got), got)
 	}
 }
 
