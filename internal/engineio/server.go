@@ -109,10 +109,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.fwd.shutdown()
 	}
 
-	for _, sess := range open {
-		sess.closeWith(CloseReasonServerShutdown)
-		sess.endLinger()
-	}
+	closeAll(open)
 	select {
 	case <-drained:
 		return nil
@@ -124,6 +121,30 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// shutdownClosers is how many sessions Shutdown closes at once. A close runs the
+// Receiver's OnClose, which may wait on the network (a cluster registry, a recovery
+// store): one after the other, thousands of them would outlast any drain timeout.
+const shutdownClosers = 32
+
+// closeAll closes sessions, shutdownClosers at a time.
+func closeAll(sessions []*Session) {
+	var wg sync.WaitGroup
+	next := make(chan *Session)
+	for range min(shutdownClosers, len(sessions)) {
+		wg.Go(func() {
+			for sess := range next {
+				sess.closeWith(CloseReasonServerShutdown)
+				sess.endLinger()
+			}
+		})
+	}
+	for _, sess := range sessions {
+		next <- sess
+	}
+	close(next)
+	wg.Wait()
 }
 
 // SessionCount returns the number of open sessions.
