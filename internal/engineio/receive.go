@@ -63,6 +63,12 @@ func (s *Session) deliver(data []byte, binary bool) bool {
 func (s *Session) endDispatch() bool {
 	s.mu.Lock()
 	s.dispatching = false
+	if s.owedWake {
+		s.owedWake = false
+		if !s.closed && len(s.queue) > 0 {
+			s.tr.wakeLocked()
+		}
+	}
 	owed := s.owedClose
 	s.owedClose = false
 	closed, reason, recv := s.closed, s.reason, s.recv

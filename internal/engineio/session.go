@@ -47,6 +47,10 @@ type Session struct {
 	reason      CloseReason // guarded by mu; why the session closed
 	dispatching bool        // guarded by mu; a Receiver method (or Accept) is running
 	owedClose   bool        // guarded by mu; closed while dispatching: the dispatcher calls OnClose
+	// owedWake is set when messages were queued while dispatching: the transport is
+	// woken once the Receiver method returns, so that everything a handler sends (an
+	// event, its ack, a sync's fifty messages) leaves in one write, not one each.
+	owedWake    bool        // guarded by mu
 	lingerTimer *time.Timer // guarded by mu; ends the wait for a final poll
 	hb          heartbeat   // guarded by mu
 	up          *upgrade    // guarded by mu; the WebSocket probing to replace polling
@@ -102,7 +106,11 @@ func (s *Session) Send(msgs ...Message) error {
 		s.queue = append(s.queue, packet{typ: packetMessage, data: m.Data, binary: m.Binary})
 	}
 	if wasEmpty && len(s.queue) > 0 {
-		s.tr.wakeLocked()
+		if s.dispatching {
+			s.owedWake = true
+		} else {
+			s.tr.wakeLocked()
+		}
 	}
 	s.checkCongestionLocked()
 	s.mu.Unlock()
