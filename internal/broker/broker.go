@@ -1,4 +1,16 @@
-// Package broker relays already-encoded Socket.IO broadcasts between chatd nodes so
+// Package broker is a chatd cluster's shared state on Redis. Four parts, each usable
+// alone:
+//   - RedisAdapter (adapter.go …) relays encoded broadcasts between nodes; below.
+//   - RedisRegistry (registry*.go) is the cluster-wide view of which users have
+//     sockets in which rooms and their presence, node heartbeats and the reaping of
+//     dead nodes, and per-user rate buckets shared by the nodes. The chat domain
+//     consumes it through the Registry interface, in users, rooms and statuses only.
+//   - RedisRecovery (recovery*.go) keeps broadcasts and disconnected sessions so a
+//     client recovers its connection state on any node.
+//   - The session directory (directory.go) tells a node which node owns a polling
+//     session, so that requests can be relayed there without sticky sessions.
+//
+// The adapter relays already-encoded Socket.IO broadcasts between chatd nodes so
 // that a room broadcast reaches the sockets of every node. It has no chat knowledge:
 // it sits below the socketio layer's Adapter interface, wraps a socketio.MemoryAdapter
 // for local membership and delivery, and carries each broadcast's encoded Engine.IO
