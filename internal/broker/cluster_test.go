@@ -81,15 +81,21 @@ type node struct {
 }
 
 // node starts a node and waits until its adapter is ready.
-func (c *cluster) node(name string) *node {
+func (c *cluster) node(name string) *node { return c.startNode(name, nil) }
+
+// startNode starts a node and waits until its adapter is ready; recovery, when not nil,
+// returns the server's recovery settings for the node's adapter.
+func (c *cluster) startNode(name string, recovery func(*RedisAdapter) *socketio.Recovery) *node {
 	c.t.Helper()
 	a, err := NewRedisAdapter(context.Background(), c.url, discardLogger(), &Options{Prefix: c.prefix, NodeID: name})
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	srv := socketio.NewServer(socketio.Config{
-		Engine: engineio.Config{Logger: discardLogger()}, Logger: discardLogger(), Adapter: a,
-	})
+	cfg := socketio.Config{Engine: engineio.Config{Logger: discardLogger()}, Logger: discardLogger(), Adapter: a}
+	if recovery != nil {
+		cfg.Recovery = recovery(a)
+	}
+	srv := socketio.NewServer(cfg)
 	srv.Of("/")
 	n := &node{t: c.t, adapter: a, srv: srv, http: httptest.NewServer(srv)}
 	c.t.Cleanup(func() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,27 +20,11 @@ import (
 // until it is ready. opts may be nil.
 func (c *cluster) recoveryNode(name string, opts *RecoveryOptions) (*node, *RedisRecovery) {
 	c.t.Helper()
-	a, err := NewRedisAdapter(context.Background(), c.url, discardLogger(), &Options{Prefix: c.prefix, NodeID: name})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	rec := NewRedisRecovery(a, opts)
-	srv := socketio.NewServer(socketio.Config{
-		Engine: engineio.Config{Logger: discardLogger()}, Logger: discardLogger(), Adapter: a,
-		Recovery: &socketio.Recovery{MaxDisconnection: opts.window(), Store: rec},
+	var rec *RedisRecovery
+	n := c.startNode(name, func(a *RedisAdapter) *socketio.Recovery {
+		rec = NewRedisRecovery(a, opts)
+		return &socketio.Recovery{MaxDisconnection: opts.window(), Store: rec}
 	})
-	srv.Of("/")
-	n := &node{t: c.t, adapter: a, srv: srv, http: httptest.NewServer(srv)}
-	c.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		n.http.Close()
-		if err := a.Close(); err != nil {
-			c.t.Errorf("close adapter %s: %v", name, err)
-		}
-	})
-	waitFor(c.t, name+" ready", func() bool { return a.Ready(context.Background()) == nil })
 	return n, rec
 }
 
