@@ -187,6 +187,15 @@ func (c *client) OnMessage(s *gws.Conn, m *gws.Message) {
 // connect opens a session on the node and connects to the main namespace.
 func (n *node) connect() *client {
 	n.t.Helper()
+	c, _ := n.connectWith("")
+	return c
+}
+
+// connectWith opens a session on the node and connects to the main namespace with
+// the CONNECT payload auth ("" for none); it returns the client and the reply's pid
+// (empty without connection-state recovery).
+func (n *node) connectWith(auth string) (*client, string) {
+	n.t.Helper()
 	c := &client{t: n.t, frames: make(chan string, 256), closed: make(chan struct{})}
 	addr := "ws" + strings.TrimPrefix(n.http.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
 	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: addr})
@@ -199,16 +208,16 @@ func (n *node) connect() *client {
 	if f := c.next(); !strings.HasPrefix(f, "0{") {
 		n.t.Fatalf("open: %q", f)
 	}
-	if err := conn.WriteString("40"); err != nil {
+	if err := conn.WriteString("40" + auth); err != nil {
 		n.t.Fatal(err)
 	}
 	f := c.next()
-	var hello struct{ SID string }
+	var hello struct{ SID, PID string }
 	if !strings.HasPrefix(f, "40{") || json.Unmarshal([]byte(f[2:]), &hello) != nil || hello.SID == "" {
 		n.t.Fatalf("connect: %q", f)
 	}
 	c.sid = hello.SID
-	return c
+	return c, hello.PID
 }
 
 func (c *client) close() {

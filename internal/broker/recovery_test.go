@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lxzan/gws"
-
 	"github.com/chatd/chatd/internal/engineio"
 	"github.com/chatd/chatd/internal/socketio"
 )
@@ -28,32 +26,14 @@ func (c *cluster) recoveryNode(name string, opts *RecoveryOptions) (*node, *Redi
 	return n, rec
 }
 
-// connectAuth opens a session on the node and connects to the main namespace with
-// the CONNECT payload auth ("" for none); it returns the client and the reply's pid.
+// connectAuth is connectWith on a node with recovery: the reply must carry a pid.
 func (n *node) connectAuth(auth string) (*client, string) {
 	n.t.Helper()
-	c := &client{t: n.t, frames: make(chan string, 256), closed: make(chan struct{})}
-	addr := "ws" + strings.TrimPrefix(n.http.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, _, err := gws.NewClient(c, &gws.ClientOption{Addr: addr})
-	if err != nil {
-		n.t.Fatalf("dial: %v", err)
+	c, pid := n.connectWith(auth)
+	if pid == "" {
+		n.t.Fatalf("connect: no pid in the reply of a node with recovery")
 	}
-	c.conn = conn
-	go conn.ReadLoop()
-	n.t.Cleanup(c.close)
-	if f := c.next(); !strings.HasPrefix(f, "0{") {
-		n.t.Fatalf("open: %q", f)
-	}
-	if err := conn.WriteString("40" + auth); err != nil {
-		n.t.Fatal(err)
-	}
-	f := c.next()
-	var hello struct{ SID, PID string }
-	if !strings.HasPrefix(f, "40{") || json.Unmarshal([]byte(f[2:]), &hello) != nil || hello.SID == "" || hello.PID == "" {
-		n.t.Fatalf("connect: %q", f)
-	}
-	c.sid = hello.SID
-	return c, hello.PID
+	return c, pid
 }
 
 // drop cuts the client's connection without a goodbye (a recoverable "transport

@@ -91,8 +91,7 @@ func TestWebSocketFrameRightBehindRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	req := "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
-		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	req := rawUpgradeRequest
 	payload := []byte("4early")
 	mask := []byte{1, 2, 3, 4}
 	frame := append([]byte{0x81, 0x80 | byte(len(payload))}, mask...)

@@ -13,6 +13,10 @@ import (
 	"github.com/chatd/chatd/internal/engineio"
 )
 
+// rawUpgradeRequest opens a WebSocket session at /engine.io/ by hand.
+const rawUpgradeRequest = "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
+	"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+
 // rawWS is a hand-driven WebSocket client, for frames a well-behaved library never
 // sends.
 type rawWS struct {
@@ -27,8 +31,7 @@ func dialRaw(t *testing.T, ts *testServer) *rawWS {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	req := "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
-		"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	req := rawUpgradeRequest
 	if _, err := conn.Write([]byte(req)); err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +218,7 @@ func FuzzWebSocketReader(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		req := "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" +
-			"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+		req := rawUpgradeRequest
 		_, _ = conn.Write(append([]byte(req), data...))
 		_ = conn.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 		_, _ = io.Copy(io.Discard, conn) // until the server closes or the deadline
