@@ -35,8 +35,7 @@ type sendPipe struct {
 	mu       sync.Mutex
 	changed  *sync.Cond // made on first use; signals inFlight going down
 	queue    []func()   // guarded by mu
-	inFlight int        // guarded by mu: queued or running
-	running  bool       // guarded by mu: a drain goroutine exists
+	inFlight int        // guarded by mu: queued or running; > 0 while a drain goroutine exists
 }
 
 // push queues f behind the socket's other sends, waiting while the pipe is full.
@@ -50,8 +49,7 @@ func (p *sendPipe) push(f func()) {
 	}
 	p.queue = append(p.queue, f)
 	p.inFlight++
-	start := !p.running
-	p.running = true
+	start := p.inFlight == 1 // nothing was in flight: no drain goroutine runs
 	p.mu.Unlock()
 	if start {
 		go p.drain()
@@ -71,7 +69,6 @@ func (p *sendPipe) drain() {
 		p.inFlight--
 		p.changed.Broadcast()
 	}
-	p.running = false
 	p.queue = nil // the backing array of a burst is not kept by an idle socket
 	p.mu.Unlock()
 }
