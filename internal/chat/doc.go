@@ -65,5 +65,14 @@
 //   - With connection-state recovery, a recovered socket is back in its rooms: its
 //     membership is rebuilt and, where the user had left, userJoinedRoom is sent again.
 //   - Locks guard only map updates; no lock is held while emitting or waiting on the
-//     store.
+//     store. The one exception is a striped per-user lock held across a registry call,
+//     so that Redis sees one user's transitions in the order this node made them.
+//   - In a cluster (Deps.Registry, cluster.go) the node keeps exact counts of its own
+//     sockets and asks the registry only at per-node transitions: the answer decides
+//     userJoinedRoom/userLeftRoom, the status a user has elsewhere, who announces
+//     offline, getRoomMembers, and a second rate bucket shared by the nodes. A failed
+//     registry call falls back to this node's own answer.
+//   - With a store that commits appends in start order (SQLite, store.Pipeliner) a
+//     socket's sendMessage events are pipelined (pipeline.go): checked on the reader,
+//     answered in order from the socket's send pipe; any other event waits for the pipe.
 package chat
