@@ -5,17 +5,15 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-
-	"github.com/lxzan/gws"
 )
 
 // Server is an http.Handler that serves Engine.IO at whatever path it is mounted on.
 type Server struct {
-	cfg      settings
-	handler  Handler
-	upgrader *gws.Upgrader
-	stats    counters
-	fwd      *Forwarder // nil: no cluster to relay unknown sessions to
+	cfg     settings
+	handler Handler
+	poller  *poller // waits for idle WebSocket connections (nil: not Linux)
+	stats   counters
+	fwd     *Forwarder // nil: no cluster to relay unknown sessions to
 
 	mu       sync.Mutex
 	sessions map[string]*Session // guarded by mu
@@ -31,7 +29,7 @@ func NewServer(cfg Config, h Handler) *Server {
 		fwd:      cfg.Forward,
 		sessions: make(map[string]*Session),
 	}
-	s.upgrader = newUpgrader(s)
+	s.poller = newPoller()
 	return s
 }
 

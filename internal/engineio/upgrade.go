@@ -26,7 +26,12 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		return
 	}
 	up := sess.reserveUpgrade()
-	t, err := s.upgrade(w, r, sess)
+	t, accept, err := s.upgrade(w, r, sess)
+	if err == nil {
+		if err = t.writeOpening(accept); err != nil {
+			t.closeNet()
+		}
+	}
 	if err == nil && up == nil {
 		// The session is already on (or moving to) WebSocket. Like engine.io, complete
 		// the handshake and close at once: the protocol test suite expects a clean
@@ -43,9 +48,10 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, sess *Sess
 		return
 	}
 	if !sess.startProbe(up, t) {
-		_ = t.nc.Close()
+		t.closeNet()
+		return
 	}
-	go t.readLoop() // see wsTransport: frees net/http's per-request memory
+	t.startReading()
 }
 
 // reserveUpgrade claims the session's single upgrade slot, or returns nil if the
@@ -114,7 +120,7 @@ func (s *Session) completeUpgrade(t *wsTransport) {
 	defer s.mu.Unlock()
 	up := s.up
 	if up == nil || up.ws != t {
-		_ = t.nc.Close() // a stale probe
+		t.closeNet() // a stale probe
 		return
 	}
 	if !up.probed {
@@ -154,6 +160,6 @@ func (s *Session) abortUpgradeLocked() {
 		up.timer.Stop()
 	}
 	if up.ws != nil {
-		_ = up.ws.nc.Close() // does not block; ends the probe's read loop
+		up.ws.closeNet() // does not block; ends the probe's read loop
 	}
 }

@@ -1,13 +1,9 @@
 package engineio
 
 import (
-	"bufio"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"sync/atomic"
-
-	"github.com/lxzan/gws"
 )
 
 // wsTransport is a WebSocket connection: text frames are Engine.IO packets, binary
@@ -27,24 +23,21 @@ type wsTransport struct {
 	rs      wsReadState // the read loop's (see wsread.go)
 	active  atomic.Bool // the session's transport (false while it is an upgrade probe)
 	writing bool        // guarded by s.mu; a drain goroutine is running
+	pollID  uint64      // guarded by the poller's mutex; 0 when not on the poller
 }
 
-// newUpgrader configures gws, which only does the opening handshake: frames are read
-// (wsread.go) and written (appendFrame) by this package. PermessageDeflate stays off,
-// so frames are never compressed.
-func newUpgrader(s *Server) *gws.Upgrader {
-	return gws.NewUpgrader(gws.BuiltinEventHandler{}, &gws.ServerOption{
-		HandshakeTimeout: s.cfg.writeTimeout,
-		NewSession:       func() gws.SessionStorage { return noStorage{} },
-		Logger:           gwsLogger{s.cfg.logger},
-	})
-}
-
-// upgrade switches r to WebSocket and binds the connection to a new transport of sess.
-func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) (*wsTransport, error) {
+// upgrade checks r as a WebSocket opening handshake and takes over its connection
+// for a new transport of sess. It returns the Sec-WebSocket-Accept value: the caller
+// writes the 101 response (writeOpening), alone or with the session's first packet.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) (*wsTransport, string, error) {
+	accept, err := checkWebSocketHandshake(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, errBadRequest)
+		return nil, "", err
+	}
 	hijacked, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		return nil, fmt.Errorf("hijack connection: %w", err)
+		return nil, "", fmt.Errorf("hijack connection: %w", err)
 	}
 	nc := newWSConn(hijacked)
 	// Bytes the client sent right behind its request (its first frames) are in
@@ -53,22 +46,39 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, sess *Session) 
 		early, _ := brw.Reader.Peek(n)
 		nc.preload(early)
 	}
-	// gws's Conn is not used past the handshake; its reader is not either (the
-	// smallest bufio will do).
-	if _, err := s.upgrader.UpgradeFromConn(nc, bufio.NewReaderSize(nc, 16), r); err != nil {
-		return nil, fmt.Errorf("upgrade websocket: %w", err)
-	}
-	return &wsTransport{s: sess, nc: nc}, nil
+	return &wsTransport{s: sess, nc: nc}, accept, nil
 }
 
-// serveWebSocketHandshake opens a session directly on WebSocket and runs its read loop.
-func (s *Server) serveWebSocketHandshake(w http.ResponseWriter, r *http.Request) {
-	if !isWebSocketRequest(r) {
-		writeError(w, http.StatusBadRequest, errBadRequest)
-		return
+// writeOpening writes the 101 response that accepts the handshake, followed by
+// first (frames already encoded; may be empty), in one write.
+func (t *wsTransport) writeOpening(accept string, first ...packet) error {
+	buf := getWriteBuf()
+	defer putWriteBuf(buf)
+	b := appendFrames(appendSwitchingProtocols((*buf)[:0], accept), first)
+	*buf = b
+	switch t.nc.tryWrite(b) {
+	case tryWritten:
+		return nil
+	case tryPartial:
+		b = nil // the rest is pending in nc: flush it
 	}
+	if err := t.nc.writeFrames(b, t.s.srv.cfg.writeTimeout); err != nil {
+		return fmt.Errorf("write handshake response: %w", err)
+	}
+	return nil
+}
+
+// serveWebSocketHandshake opens a session directly on WebSocket and starts reading.
+func (s *Server) serveWebSocketHandshake(w http.ResponseWriter, r *http.Request) {
 	sess := newSession(s, newHandshake(r))
-	t, err := s.upgrade(w, r, sess)
+	t, accept, err := s.upgrade(w, r, sess)
+	if err == nil {
+		// The 101 and OPEN leave together: one write, one packet on the wire.
+		err = t.writeOpening(accept, packet{typ: packetOpen, data: s.cfg.openPacketData(sess.id, false)})
+		if err != nil {
+			t.closeNet()
+		}
+	}
 	if err != nil {
 		s.cfg.logger.Debug("engineio: websocket handshake failed", "err", err)
 		return
@@ -79,12 +89,9 @@ func (s *Server) serveWebSocketHandshake(w http.ResponseWriter, r *http.Request)
 		t.closeConn()
 		return
 	}
-	sess.mu.Lock()
-	sess.enqueueLocked(packet{typ: packetOpen, data: s.cfg.openPacketData(sess.id, false)})
-	sess.mu.Unlock()
 	sess.accept()
 	sess.startHeartbeat()
-	go t.readLoop() // see wsTransport: frees net/http's per-request memory
+	t.startReading()
 }
 
 func (t *wsTransport) name() string { return transportWebSocket }
@@ -136,7 +143,7 @@ func (t *wsTransport) closeLocked(reason CloseReason) bool {
 		if t.writing {
 			// The writer may be stuck on a client that does not read (the slow
 			// consumer case): unblock it rather than wait for WriteTimeout.
-			_ = t.nc.Close()
+			t.closeNet()
 			return false
 		}
 	}
@@ -214,7 +221,7 @@ func (t *wsTransport) writeText(s string) error {
 // read loop.
 func (t *wsTransport) closeConn() {
 	t.writeClose(wsCloseNormal, nil)
-	_ = t.nc.Close()
+	t.closeNet()
 }
 
 // onFrame handles one message read from the connection.
@@ -250,18 +257,3 @@ func (t *wsTransport) onClosed(err error) {
 	}
 	t.s.closeWith(CloseReasonTransportError)
 }
-
-// noStorage is gws's per-connection storage, which nothing uses: no map per
-// connection.
-type noStorage struct{}
-
-func (noStorage) Len() int                     { return 0 }
-func (noStorage) Load(string) (any, bool)      { return nil, false }
-func (noStorage) Delete(string)                {}
-func (noStorage) Store(string, any)            {}
-func (noStorage) Range(func(string, any) bool) {}
-
-// gwsLogger sends gws's error log to the server's logger.
-type gwsLogger struct{ l *slog.Logger }
-
-func (g gwsLogger) Error(v ...any) { g.l.Error("engineio: gws", "msg", fmt.Sprint(v...)) }

@@ -11,12 +11,15 @@ import (
 
 // The WebSocket read side (RFC 6455 §5), after gws has done the opening handshake.
 //
-// Its loop is chatd's own, rather than gws's ReadLoop, for the sake of idle memory:
-// the Receiver's handlers run on the goroutine that read their message (that gives
-// per-session ordering), which grows its stack to 8 KB or more, and the runtime never
-// shrinks a stack below 4 KB while a read is parked on it. So once a burst of
-// messages has been handled and nothing more is buffered, the loop hands over to a
-// fresh goroutine, whose small stack is what an idle connection then keeps.
+// Frames are read by chatd's own code, rather than gws's ReadLoop, for the sake of
+// idle memory. On Linux an idle connection has no goroutine: the poller (poller.go)
+// starts a reader when bytes arrive. Elsewhere, and under TLS, readLoop runs on a
+// goroutine per connection; the Receiver's handlers run on the goroutine that read
+// their message (that gives per-session ordering), which grows its stack to 8 KB or
+// more, and the runtime never shrinks a stack below 4 KB while a read is parked on
+// it. So once a burst of messages has been handled and nothing more is buffered,
+// readLoop hands over to a fresh goroutine, whose small stack is what an idle
+// connection then keeps.
 
 // WebSocket opcodes and close codes the reader handles.
 const (
@@ -57,7 +60,8 @@ type wsReadState struct {
 	handled bool
 }
 
-// readLoop reads frames until the connection ends.
+// readLoop reads frames until the connection ends: the read side of a connection
+// the poller cannot wait for (poller.go).
 func (t *wsTransport) readLoop() {
 	for {
 		if t.rs.handled && !t.nc.hasBuffered() {
@@ -65,8 +69,7 @@ func (t *wsTransport) readLoop() {
 			go t.readLoop()
 			return
 		}
-		if err := t.readFrame(); err != nil {
-			t.endRead(err)
+		if !t.readOne() {
 			return
 		}
 	}
@@ -83,7 +86,7 @@ func (t *wsTransport) endRead(err error) {
 	default:
 		t.s.srv.cfg.logger.Debug("engineio: websocket read ended", "sid", t.s.id, "err", err)
 	}
-	_ = t.nc.Close()
+	t.closeNet()
 	t.onClosed(err)
 }
 
