@@ -2,7 +2,6 @@ package chat
 
 import (
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
@@ -16,15 +15,16 @@ type client struct {
 	id     string           // socket id; immutable
 	user   string           // JWT sub; immutable
 	sock   *socketio.Socket // nil in tests that run without sockets; immutable
-	log    *slog.Logger     // carries socket and user attributes; immutable
+	base   *slog.Logger     // the service's logger; immutable (see log)
 	limits *userLimits      // set by users.connect before the first event
 
-	mu       sync.Mutex
-	claims   *auth.Claims        // guarded by mu; replaced by refreshToken
-	rooms    map[string]struct{} // guarded by mu; the rooms the socket joined
-	expiry   stopper             // guarded by mu; the token expiry timer, or nil
-	expiryN  uint64              // guarded by mu; generation of expiry, to ignore stale timers
-	finished bool                // guarded by mu; set when the socket left
+	mu         sync.Mutex
+	claims     *auth.Claims // guarded by mu; replaced by refreshToken
+	rooms      roomSet      // guarded by mu; the rooms the socket joined
+	expiries   *expiryQueue // guarded by mu; where the token expiry is armed, or nil
+	expiryN    uint64       // guarded by mu; generation of the expiry, to ignore stale ones
+	expirySlot int32        // guarded by expiries.mu; 1 + index in its heap, 0 when not queued
+	finished   bool         // guarded by mu; set when the socket left
 
 	sends sendPipe // sendMessage events waiting for their commit (pipeline.go)
 
@@ -36,10 +36,12 @@ type client struct {
 func newClient(id string, claims *auth.Claims, sock *socketio.Socket, log *slog.Logger) *client {
 	return &client{
 		id: id, user: claims.Subject, sock: sock, claims: claims,
-		log:   log.With("socket", id, "user", claims.Subject),
-		rooms: make(map[string]struct{}),
+		base: log,
 	}
 }
+
+// log returns the socket's logger, whose records carry the socket and user.
+func (c *client) log() clientLog { return clientLog{base: c.base, socket: c.id, user: c.user} }
 
 // clientOf returns the client the middleware stored on s, or nil.
 func clientOf(s *socketio.Socket) *client {
@@ -50,14 +52,13 @@ func clientOf(s *socketio.Socket) *client {
 func (c *client) inRoom(room string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.rooms[room]
-	return ok
+	return c.rooms.has(room)
 }
 
 func (c *client) roomCount() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.rooms)
+	return c.rooms.len()
 }
 
 // addRoom records that the socket joined room, unless it is in max rooms already. It
@@ -67,13 +68,13 @@ func (c *client) roomCount() int {
 func (c *client) addRoom(room string, max int) (added, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, in := c.rooms[room]; in || c.finished {
+	if c.finished || c.rooms.has(room) {
 		return false, true
 	}
-	if len(c.rooms) >= max {
+	if c.rooms.len() >= max {
 		return false, false
 	}
-	c.rooms[room] = struct{}{}
+	c.rooms.add(room)
 	return true, true
 }
 
@@ -81,21 +82,14 @@ func (c *client) addRoom(room string, max int) (added, ok bool) {
 func (c *client) removeRoom(room string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, in := c.rooms[room]
-	delete(c.rooms, room)
-	return in
+	return c.rooms.remove(room)
 }
 
 // roomList returns the socket's rooms, sorted.
 func (c *client) roomList() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rooms := make([]string, 0, len(c.rooms))
-	for r := range c.rooms {
-		rooms = append(rooms, r)
-	}
-	sort.Strings(rooms)
-	return rooms
+	return c.rooms.sorted()
 }
 
 func (c *client) currentClaims() *auth.Claims {
@@ -104,9 +98,9 @@ func (c *client) currentClaims() *auth.Claims {
 	return c.claims
 }
 
-// armExpiry replaces the claims and (re)arms the token expiry timer, which calls
-// expired unless re-armed or stopped first. Tokens without exp arm nothing.
-func (c *client) armExpiry(clk clock, claims *auth.Claims, expired func(*client)) {
+// armExpiry replaces the claims and (re)arms the token expiry in q, which calls its
+// expired func unless re-armed or stopped first. Tokens without exp arm nothing.
+func (c *client) armExpiry(q *expiryQueue, claims *auth.Claims) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.claims = claims
@@ -114,12 +108,8 @@ func (c *client) armExpiry(clk clock, claims *auth.Claims, expired func(*client)
 	if c.finished || claims.ExpiresAt.IsZero() {
 		return
 	}
-	gen := c.expiryN
-	c.expiry = clk.AfterFunc(max(claims.ExpiresAt.Sub(clk.Now()), 0), func() {
-		if c.expiryCurrent(gen) {
-			expired(c)
-		}
-	})
+	c.expiries = q
+	q.add(c, claims.ExpiresAt, c.expiryN)
 }
 
 // stopExpiry stops the token expiry timer.
@@ -130,9 +120,9 @@ func (c *client) stopExpiry() {
 }
 
 func (c *client) stopExpiryLocked() {
-	if c.expiry != nil {
-		c.expiry.Stop()
-		c.expiry = nil
+	if c.expiries != nil {
+		c.expiries.remove(c)
+		c.expiries = nil
 	}
 	c.expiryN++
 }

@@ -72,6 +72,11 @@
 //     userJoinedRoom/userLeftRoom, the status a user has elsewhere, who announces
 //     offline, getRoomMembers, and a second rate bucket shared by the nodes. A failed
 //     registry call falls back to this node's own answer.
+//   - An idle socket keeps little: the user's rate buckets and memory of recent sends
+//     are made on first use, a socket's rooms are a slice until it has many, the token
+//     expiries of all sockets share one timer (expiry.go), log records get the socket
+//     and user attributes when written rather than a logger per socket, and the
+//     CONNECT auth payload is released once the token is read.
 //   - With a store that commits appends in start order (SQLite, store.Pipeliner) a
 //     socket's sendMessage events are pipelined (pipeline.go): checked on the reader,
 //     answered in order from the socket's send pipe; any other event waits for the pipe.

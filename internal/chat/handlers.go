@@ -210,11 +210,11 @@ func (svc *Service) connected(s *socketio.Socket) {
 		s.SetValue(c)
 	}
 	svc.connect(c)
-	c.armExpiry(svc.clock, c.currentClaims(), svc.tokenExpired)
+	c.armExpiry(svc.expiries, c.currentClaims())
 	if s.Recovered() {
 		svc.restoreRooms(c, s)
 	}
-	c.log.Debug("chat: connected", "recovered", s.Recovered())
+	c.log().Debug("chat: connected", "recovered", s.Recovered())
 }
 
 // restoreRooms rebuilds the membership of a recovered socket from its rooms.
@@ -242,7 +242,7 @@ func (svc *Service) disconnected(s *socketio.Socket, reason socketio.DisconnectR
 		for _, res := range svc.disconnect(c) {
 			svc.announceLeave(c, s, res)
 		}
-		c.log.Debug("chat: disconnected", "reason", reason.String())
+		c.log().Debug("chat: disconnected", "reason", reason.String())
 	}
 	// The socket's last messages reach the room before its leave.
 	if !c.sends.after(leave) {
@@ -272,7 +272,7 @@ func (svc *Service) userOffline(user string, rooms []string, status, gen string)
 
 // tokenExpired disconnects a socket whose token expired ("io server disconnect").
 func (svc *Service) tokenExpired(c *client) {
-	c.log.Info("chat: token expired; disconnecting")
+	c.log().Info("chat: token expired; disconnecting")
 	if c.sock == nil {
 		return
 	}

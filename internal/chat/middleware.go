@@ -39,6 +39,7 @@ func (svc *Service) authenticate(s *socketio.Socket) error {
 		return refuseConnect(connectRateLimited, rateLimited("too many connections", wait))
 	}
 	token := auth.TokenFrom(authPayloadToken(s.Auth()), query, header)
+	s.ReleaseAuth() // read once: an idle socket need not keep the payload with its token
 	if token == "" {
 		return refuseConnect(connectUnauthorized, authError(CodeTokenMissing, "no token"))
 	}

@@ -54,9 +54,9 @@ func (svc *Service) planSend(c *client, raw json.RawMessage) (*sendPlan, sendRes
 		return nil, sendResult{}, err
 	}
 	now := svc.clock.Now()
-	token, wait := svc.takeTokenAt(c, c.limits.messages, bucketMessages, svc.cfg.RateMessages, svc.cfg.RateBurst, now)
+	token, wait := svc.takeTokenAt(c, c.limits.messageLimiter(), bucketMessages, svc.cfg.RateMessages, svc.cfg.RateBurst, now)
 	if wait > 0 {
-		if m, ok := c.limits.recent.get(room, req.ClientMessageID); ok {
+		if m, ok := c.limits.recentSend(room, req.ClientMessageID); ok {
 			res, err := svc.sent(c, m, true)
 			return nil, res, err
 		}
@@ -74,7 +74,7 @@ func (svc *Service) finishSend(c *client, plan *sendPlan, stored store.Message, 
 	if appendErr != nil {
 		return sendResult{}, svc.internal(c, "append message", appendErr)
 	}
-	c.limits.recent.add(stored)
+	c.limits.rememberSend(stored)
 	return svc.sent(c, stored, dup)
 }
 

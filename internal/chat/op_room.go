@@ -28,7 +28,7 @@ func (svc *Service) join(c *client, raw json.RawMessage) (joinResult, *Error) {
 	if c.roomCount() >= svc.cfg.MaxRoomsPerSocket {
 		return res, invalid(CodeTooManyRooms, "too many rooms joined")
 	}
-	if _, wait := svc.takeToken(c, c.limits.joins, bucketJoins, svc.cfg.RateJoins, ceilBurst(svc.cfg.RateJoins)); wait > 0 {
+	if _, wait := svc.takeToken(c, c.limits.joinLimiter(), bucketJoins, svc.cfg.RateJoins, ceilBurst(svc.cfg.RateJoins)); wait > 0 {
 		return res, rateLimited("too many joins", wait)
 	}
 	added, ok := c.addRoom(room, svc.cfg.MaxRoomsPerSocket)

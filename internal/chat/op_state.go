@@ -44,7 +44,7 @@ func (svc *Service) setTyping(c *client, raw json.RawMessage) (typingResult, *Er
 		return res, nil
 	}
 	if !svc.typing.active(c, room) {
-		if _, wait := svc.takeToken(c, c.limits.typing, bucketTyping, svc.cfg.RateTyping, ceilBurst(svc.cfg.RateTyping)); wait > 0 {
+		if _, wait := svc.takeToken(c, c.limits.typingLimiter(), bucketTyping, svc.cfg.RateTyping, ceilBurst(svc.cfg.RateTyping)); wait > 0 {
 			return res, rateLimited("too many typing changes", wait)
 		}
 	}
@@ -124,7 +124,7 @@ func (svc *Service) refresh(c *client, raw json.RawMessage) (refreshOut, *Error)
 	if claims.Subject != c.user {
 		return refreshOut{}, authError(CodeTokenInvalid, "the token is for another user")
 	}
-	c.armExpiry(svc.clock, claims, svc.tokenExpired)
+	c.armExpiry(svc.expiries, claims)
 	out := refreshOut{}
 	if !claims.ExpiresAt.IsZero() {
 		out.ExpiresAt = timestamp(claims.ExpiresAt)

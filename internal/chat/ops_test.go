@@ -182,7 +182,7 @@ func TestServerErrorsLeakNothing(t *testing.T) {
 	_, err := env.svc.sync(c, rawJSON(`{"roomId":"r"}`))
 	wantCode(t, err, TypeServer, CodeInternal)
 	// The failed append handed its rate token back.
-	if tokens := c.limits.messages.TokensAt(env.clock.Now()); tokens < 19.99 {
+	if tokens := c.limits.messageLimiter().TokensAt(env.clock.Now()); tokens < 19.99 {
 		t.Fatalf("tokens = %v after failed sends", tokens)
 	}
 }
@@ -412,9 +412,10 @@ func TestTokenExpiryTimer(t *testing.T) {
 	clk := newFakeClock()
 	c := newClient("s1", claimsFor(clk, time.Minute), nil, discardLogger())
 	expired := 0
-	c.armExpiry(clk, claimsFor(clk, time.Minute), func(*client) { expired++ })
+	q := newExpiryQueue(clk, func(*client) { expired++ })
+	c.armExpiry(q, claimsFor(clk, time.Minute))
 	clk.Advance(30 * time.Second)
-	c.armExpiry(clk, claimsFor(clk, time.Minute), func(*client) { expired++ }) // refresh
+	c.armExpiry(q, claimsFor(clk, time.Minute)) // refresh
 	clk.Advance(45 * time.Second)
 	if expired != 0 {
 		t.Fatal("the replaced timer fired")
@@ -423,7 +424,7 @@ func TestTokenExpiryTimer(t *testing.T) {
 	if expired != 1 {
 		t.Fatalf("expired %d times, want 1", expired)
 	}
-	c.armExpiry(clk, claimsFor(clk, time.Minute), func(*client) { expired++ })
+	c.armExpiry(q, claimsFor(clk, time.Minute))
 	c.finish()
 	clk.Advance(time.Hour)
 	if expired != 1 || clk.pending() != 0 {

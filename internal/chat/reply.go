@@ -26,7 +26,7 @@ func (svc *Service) reply(c *client, s *socketio.Socket, e *socketio.Event, even
 	}
 	if e.WantsAck() {
 		if err := e.Ack(raw); err != nil && !isGone(err) {
-			c.log.Debug("chat: ack failed", "err", err)
+			c.log().Debug("chat: ack failed", "err", err)
 		}
 	}
 	return nil
@@ -36,7 +36,7 @@ func (svc *Service) reply(c *client, s *socketio.Socket, e *socketio.Event, even
 func (svc *Service) emit(c *client, s *socketio.Socket, event string, raw json.RawMessage) {
 	svc.metrics.eventOut(event)
 	if err := s.Emit(event, raw); err != nil && !isGone(err) {
-		c.log.Debug("chat: emit failed", "event", event, "err", err)
+		c.log().Debug("chat: emit failed", "event", event, "err", err)
 	}
 }
 
@@ -62,11 +62,11 @@ func (svc *Service) refuse(c *client, s *socketio.Socket, e *socketio.Event, eve
 		reply := make(json.RawMessage, 0, len(raw)+10)
 		reply = append(append(append(reply, `{"error":`...), raw...), '}')
 		if ackErr := e.Ack(reply); ackErr != nil && !isGone(ackErr) {
-			c.log.Debug("chat: ack failed", "err", ackErr)
+			c.log().Debug("chat: ack failed", "err", ackErr)
 		}
 	}
 	if err.Type == TypeRateLimit && c.flood.note(svc.clock.Now(), 3*svc.cfg.RateBurst) {
-		c.log.Warn("chat: flooding; disconnecting", "event", event)
+		c.log().Warn("chat: flooding; disconnecting", "event", event)
 		s.Disconnect(true)
 	}
 }
@@ -76,7 +76,7 @@ func (svc *Service) emitError(c *client, s *socketio.Socket, err *Error) json.Ra
 	svc.metrics.refused(err)
 	raw, encErr := encodeJSON(err)
 	if encErr != nil {
-		c.log.Error("chat: encode error failed", "err", encErr)
+		c.log().Error("chat: encode error failed", "err", encErr)
 		return nil
 	}
 	svc.emit(c, s, "error", raw)

@@ -32,6 +32,7 @@ type Service struct {
 	pipeline store.Pipeliner // the store, when it commits appends in start order
 	locks    *userLocks      // order one user's transitions with their registry calls
 	typing   *typing
+	expiries *expiryQueue // the clients' token expiries
 	conns    *connLimiter
 
 	ctx    context.Context // parent of store calls; cancelled by Close
@@ -70,6 +71,7 @@ func newService(cfg Config, deps Deps, clk clock) (*Service, error) {
 	svc.pipeline, _ = deps.Store.(store.Pipeliner)
 	svc.users = newUsers(clk, cfg.PresenceGrace, lc, svc.userOffline)
 	svc.typing = newTyping(clk, cfg.TypingTimeout, svc.typingExpired)
+	svc.expiries = newExpiryQueue(clk, svc.tokenExpired)
 	svc.ctx, svc.cancel = context.WithCancel(context.Background())
 	return svc, nil
 }
@@ -100,6 +102,6 @@ func (svc *Service) storeContext() (context.Context, context.CancelFunc) {
 
 // internal logs the cause of a server failure and returns what the client may know.
 func (svc *Service) internal(c *client, op string, cause error) *Error {
-	c.log.Error("chat: "+op+" failed", "err", cause)
+	c.log().Error("chat: "+op+" failed", "err", cause)
 	return internalError()
 }

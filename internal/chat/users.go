@@ -1,9 +1,11 @@
 package chat
 
 import (
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/chatd/chatd/internal/store"
 	"golang.org/x/time/rate"
 )
 
@@ -24,13 +26,18 @@ func validStatus(s string) bool {
 }
 
 // userLimits are the token buckets of one user, shared by the user's sockets, and the
-// memory of recent sends that lets idempotent re-sends through a full bucket.
+// memory of recent sends that lets idempotent re-sends through a full bucket. Each is
+// made on first use: most users of an idle socket never send or type, and a bucket
+// made late is the full bucket one made at connect would have refilled to.
 // rate.Limiter and recentSends are safe for concurrent use.
 type userLimits struct {
-	messages *rate.Limiter
-	typing   *rate.Limiter
-	joins    *rate.Limiter
-	recent   *recentSends
+	cfg *limitConfig // immutable
+
+	mu       sync.Mutex
+	messages *rate.Limiter // guarded by mu; nil until the first send
+	typing   *rate.Limiter // guarded by mu; nil until the first typing start
+	joins    *rate.Limiter // guarded by mu; nil until the first join
+	recent   *recentSends  // guarded by mu; nil until the first send is stored
 }
 
 // limitConfig sizes the buckets of new users.
@@ -39,13 +46,51 @@ type limitConfig struct {
 	burst                   int
 }
 
-func (lc limitConfig) newLimits() *userLimits {
-	return &userLimits{
-		messages: rate.NewLimiter(rate.Limit(lc.messages), lc.burst),
-		typing:   rate.NewLimiter(rate.Limit(lc.typing), ceilBurst(lc.typing)),
-		joins:    rate.NewLimiter(rate.Limit(lc.joins), ceilBurst(lc.joins)),
-		recent:   newRecentSends(2 * lc.burst),
+func (l *userLimits) messageLimiter() *rate.Limiter {
+	return l.limiter(&l.messages, l.cfg.messages, l.cfg.burst)
+}
+
+func (l *userLimits) typingLimiter() *rate.Limiter {
+	return l.limiter(&l.typing, l.cfg.typing, ceilBurst(l.cfg.typing))
+}
+
+func (l *userLimits) joinLimiter() *rate.Limiter {
+	return l.limiter(&l.joins, l.cfg.joins, ceilBurst(l.cfg.joins))
+}
+
+// limiter returns *p, making it on first use.
+func (l *userLimits) limiter(p **rate.Limiter, perSecond float64, burst int) *rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if *p == nil {
+		*p = rate.NewLimiter(rate.Limit(perSecond), burst)
 	}
+	return *p
+}
+
+// recentSend returns the remembered message the user sent with clientMessageID in room.
+func (l *userLimits) recentSend(room, clientMessageID string) (store.Message, bool) {
+	l.mu.Lock()
+	r := l.recent
+	l.mu.Unlock()
+	if r == nil {
+		return store.Message{}, false
+	}
+	return r.get(room, clientMessageID)
+}
+
+// rememberSend remembers m for idempotent re-sends while the bucket is empty.
+func (l *userLimits) rememberSend(m store.Message) {
+	if m.ClientMessageID == "" {
+		return // never remembered: no need to make the memory
+	}
+	l.mu.Lock()
+	if l.recent == nil {
+		l.recent = newRecentSends(2 * l.cfg.burst)
+	}
+	r := l.recent
+	l.mu.Unlock()
+	r.add(m)
 }
 
 // ceilBurst is the burst of a bucket that has no configured burst: one second's worth.
@@ -54,10 +99,10 @@ func ceilBurst(perSecond float64) int { return max(1, int(perSecond+0.999)) }
 // userState is what is known of one user while any of their sockets is connected and
 // during the grace period after the last one left.
 type userState struct {
-	clients  map[*client]struct{}
+	clients  []*client // connected sockets, unordered; a slice as most users have one
 	status   string
 	lastSeen time.Time
-	limits   *userLimits
+	limits   userLimits  // handed to the clients by address
 	grace    *graceTimer // non-nil while the offline grace period runs
 }
 
@@ -97,7 +142,7 @@ func (u *users) connect(c *client) (created bool) {
 	defer u.mu.Unlock()
 	st := u.m[c.user]
 	if st == nil {
-		st = &userState{clients: make(map[*client]struct{}), status: statusOnline, limits: u.limits.newLimits()}
+		st = &userState{status: statusOnline, limits: userLimits{cfg: &u.limits}}
 		u.m[c.user] = st
 		created = true
 	}
@@ -105,9 +150,11 @@ func (u *users) connect(c *client) (created bool) {
 		st.grace.t.Stop()
 		st.grace = nil
 	}
-	st.clients[c] = struct{}{}
+	if !slices.Contains(st.clients, c) {
+		st.clients = append(st.clients, c)
+	}
 	st.lastSeen = u.clock.Now()
-	c.limits = st.limits
+	c.limits = &st.limits
 	return created
 }
 
@@ -120,10 +167,11 @@ func (u *users) disconnect(c *client, rooms []string) (last bool) {
 	if st == nil {
 		return false
 	}
-	if _, ok := st.clients[c]; !ok {
+	i := slices.Index(st.clients, c)
+	if i < 0 {
 		return false
 	}
-	delete(st.clients, c)
+	st.clients = slices.Delete(st.clients, i, i+1)
 	if len(st.clients) > 0 {
 		return false
 	}
@@ -202,11 +250,7 @@ func (u *users) setStatus(user, status string) []*client {
 		return nil
 	}
 	st.status = status
-	clients := make([]*client, 0, len(st.clients))
-	for c := range st.clients {
-		clients = append(clients, c)
-	}
-	return clients
+	return slices.Clone(st.clients)
 }
 
 // status returns user's status: "offline" for a user nobody knows.
@@ -255,9 +299,7 @@ func (u *users) close() []*client {
 			st.grace.t.Stop()
 			st.grace = nil
 		}
-		for c := range st.clients {
-			clients = append(clients, c)
-		}
+		clients = append(clients, st.clients...)
 	}
 	return clients
 }

@@ -12,7 +12,7 @@ import (
 // Socket is one client's connection to one namespace. Its methods are safe for
 // concurrent use.
 type Socket struct {
-	// id, pid, recovered and value are settled before the socket is connected.
+	// id, pid, recovered and auth are settled before the socket is connected.
 	id        string
 	pid       string // private session id for recovery; "" without recovery
 	recovered bool
@@ -41,8 +41,16 @@ func (s *Socket) Namespace() *Namespace { return s.nsp }
 // Handshake returns the HTTP request that opened the underlying Engine.IO session.
 func (s *Socket) Handshake() *engineio.Handshake { return s.client.conn.Handshake() }
 
-// Auth returns the CONNECT packet's auth payload, or nil when there was none.
+// Auth returns the CONNECT packet's auth payload, or nil when there was none (or it
+// was released with ReleaseAuth).
 func (s *Socket) Auth() json.RawMessage { return s.auth }
+
+// ReleaseAuth drops the socket's copy of the CONNECT auth payload, after which Auth
+// returns nil. Middleware that has read what it needs (say, a token) calls it so that
+// a long-lived socket does not keep the payload, often a few hundred bytes, for
+// nothing. Only middleware may call it: the payload is read without a lock once the
+// socket is connected.
+func (s *Socket) ReleaseAuth() { s.auth = nil }
 
 // Value returns what middleware stored with SetValue.
 func (s *Socket) Value() any {
