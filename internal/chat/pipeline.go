@@ -34,12 +34,28 @@ const maxSendsInFlight = 64
 type sendPipe struct {
 	mu       sync.Mutex
 	changed  *sync.Cond // made on first use; signals inFlight going down
-	queue    []func()   // guarded by mu
+	queue    []sendJob  // guarded by mu
 	inFlight int        // guarded by mu: queued or running; > 0 while a drain goroutine exists
+	sock     corker     // guarded by mu; the socket the answers go to, set by push
 }
 
-// push queues f behind the socket's other sends, waiting while the pipe is full.
-func (p *sendPipe) push(f func()) {
+// sendJob is one answer of the pipe: run sends it, after waiting for the commit it
+// needs; ready, when set, reports whether that commit is known (nil: nothing to wait for).
+type sendJob struct {
+	run   func()
+	ready func() bool
+}
+
+func (j sendJob) isReady() bool { return j.ready == nil || j.ready() }
+
+// corker holds a socket's writes back (socketio.Socket does).
+type corker interface {
+	Cork()
+	Uncork()
+}
+
+// push queues j behind the socket's other sends, waiting while the pipe is full.
+func (p *sendPipe) push(sock corker, j sendJob) {
 	p.mu.Lock()
 	if p.changed == nil {
 		p.changed = sync.NewCond(&p.mu)
@@ -47,7 +63,8 @@ func (p *sendPipe) push(f func()) {
 	for p.inFlight >= maxSendsInFlight {
 		p.changed.Wait()
 	}
-	p.queue = append(p.queue, f)
+	p.sock = sock
+	p.queue = append(p.queue, j)
 	p.inFlight++
 	start := p.inFlight == 1 // nothing was in flight: no drain goroutine runs
 	p.mu.Unlock()
@@ -56,21 +73,38 @@ func (p *sendPipe) push(f func()) {
 	}
 }
 
-// drain runs the queued sends in order until the pipe is empty.
+// drain runs the queued sends in order until the pipe is empty. While the next
+// answer is ready as well as the current one (one commit stored both), the socket
+// is corked, so that the receipts of one commit leave in one write; it is uncorked
+// before anything that could wait.
 func (p *sendPipe) drain() {
+	var corked corker
 	p.mu.Lock()
 	for len(p.queue) > 0 {
-		f := p.queue[0]
-		p.queue[0] = nil
+		j := p.queue[0]
+		p.queue[0] = sendJob{}
 		p.queue = p.queue[1:]
+		sock := p.sock
+		batch := len(p.queue) > 0 && sock != nil && j.isReady() && p.queue[0].isReady()
 		p.mu.Unlock()
-		f()
+		if batch && corked == nil {
+			corked = sock
+			corked.Cork()
+		}
+		j.run()
+		if !batch && corked != nil {
+			corked.Uncork()
+			corked = nil
+		}
 		p.mu.Lock()
 		p.inFlight--
 		p.changed.Broadcast()
 	}
 	p.queue = nil // the backing array of a burst is not kept by an idle socket
 	p.mu.Unlock()
+	if corked != nil {
+		corked.Uncork()
+	}
 }
 
 // after queues f behind the sends in flight and reports true, or reports false when
@@ -82,7 +116,7 @@ func (p *sendPipe) after(f func()) bool {
 	if p.inFlight == 0 {
 		return false
 	}
-	p.queue = append(p.queue, f)
+	p.queue = append(p.queue, sendJob{run: f})
 	p.inFlight++
 	return true
 }
@@ -99,7 +133,13 @@ func (p *sendPipe) wait() {
 // onSendPipelined is onSend for a store.Pipeliner: everything after the checks, the
 // refusals included, is answered from the socket's pipe, in order.
 func (svc *Service) onSendPipelined(c *client, s *socketio.Socket, e *socketio.Event, pl store.Pipeliner) {
-	refuse := func(err *Error) { c.sends.push(func() { svc.refuse(c, s, e, "sendMessage", err) }) }
+	var sock corker // nil when there is no socket (tests): nothing to cork
+	if s != nil {
+		sock = s
+	}
+	refuse := func(err *Error) {
+		c.sends.push(sock, sendJob{run: func() { svc.refuse(c, s, e, "sendMessage", err) }})
+	}
 	if err := svc.checkBinary(e); err != nil {
 		refuse(err)
 		return
@@ -110,14 +150,14 @@ func (svc *Service) onSendPipelined(c *client, s *socketio.Socket, e *socketio.E
 		refuse(err)
 		return
 	case plan == nil: // an idempotent re-send answered from memory
-		c.sends.push(func() { svc.deliverSend(c, s, e, res) })
+		c.sends.push(sock, sendJob{run: func() { svc.deliverSend(c, s, e, res) }})
 		return
 	}
 	ctx, cancel := svc.storeContext()
 	started := time.Now()
-	wait := pl.StartAppend(ctx, plan.req.message(c.user))
-	c.sends.push(func() {
-		stored, dup, appendErr := wait()
+	pending := pl.StartAppend(ctx, plan.req.message(c.user))
+	c.sends.push(sock, sendJob{ready: pending.Ready, run: func() {
+		stored, dup, appendErr := pending.Wait()
 		cancel()
 		svc.metrics.storeCall("append", started)
 		res, err := svc.finishSend(c, plan, stored, dup, appendErr)
@@ -126,5 +166,5 @@ func (svc *Service) onSendPipelined(c *client, s *socketio.Socket, e *socketio.E
 			return
 		}
 		svc.deliverSend(c, s, e, res)
-	})
+	}})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -86,4 +87,69 @@ func TestPipelinedFloodDisconnects(t *testing.T) {
 		c.emit("sendMessage", fmt.Sprintf(`{"roomId":"r","content":"m%d"}`, i))
 	}
 	c.waitRaw(func(f string) bool { return f == "41/chat," })
+}
+
+// corkLog records a socket's corks, and the answers sent while corked.
+type corkLog struct {
+	mu     sync.Mutex
+	depth  int
+	events []string
+}
+
+func (l *corkLog) Cork() { l.mu.Lock(); l.depth++; l.events = append(l.events, "cork"); l.mu.Unlock() }
+func (l *corkLog) Uncork() {
+	l.mu.Lock()
+	l.depth--
+	l.events = append(l.events, "uncork")
+	l.mu.Unlock()
+}
+func (l *corkLog) note(s string) {
+	l.mu.Lock()
+	l.events = append(l.events, fmt.Sprintf("%s(depth %d)", s, l.depth))
+	l.mu.Unlock()
+}
+
+// TestSendPipeCorksAnswersOfOneCommit: answers whose commits are known together are
+// sent corked, so they share a write; the socket is uncorked before an answer that
+// must wait, so that nothing sent to it is held back meanwhile.
+func TestSendPipeCorksAnswersOfOneCommit(t *testing.T) {
+	var (
+		p        sendPipe
+		log      corkLog
+		pushed   = make(chan struct{})
+		cWaits   = make(chan struct{})
+		released = make(chan struct{})
+		done     = make(chan struct{})
+	)
+	job := func(name string) sendJob {
+		return sendJob{ready: func() bool { return true }, run: func() { log.note(name) }}
+	}
+	// The first job holds the drain until everything is queued.
+	p.push(&log, sendJob{run: func() { <-pushed }})
+	p.push(&log, job("a"))
+	p.push(&log, job("b"))
+	// c's commit is not known until released: its run waits for it.
+	p.push(&log, sendJob{
+		ready: func() bool {
+			select {
+			case <-released:
+				return true
+			default:
+				return false
+			}
+		},
+		run: func() { log.note("c-waits"); close(cWaits); <-released; log.note("c") },
+	})
+	p.push(&log, sendJob{run: func() { log.note("d"); close(done) }})
+	close(pushed)
+	<-cWaits
+	close(released)
+	<-done
+	p.wait()
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	got := strings.Join(log.events, " ")
+	if want := "cork a(depth 1) b(depth 1) uncork c-waits(depth 0) c(depth 0) d(depth 0)"; got != want {
+		t.Fatalf("corks and answers:\n got %s\nwant %s", got, want)
+	}
 }

@@ -63,11 +63,8 @@ func (s *Session) deliver(data []byte, binary bool) bool {
 func (s *Session) endDispatch() bool {
 	s.mu.Lock()
 	s.dispatching = false
-	if s.owedWake {
-		s.owedWake = false
-		if !s.closed && len(s.queue) > 0 {
-			s.tr.wakeLocked()
-		}
+	if s.corks == 0 {
+		s.payOwedWakeLocked()
 	}
 	owed := s.owedClose
 	s.owedClose = false

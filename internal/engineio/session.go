@@ -51,6 +51,7 @@ type Session struct {
 	// woken once the Receiver method returns, so that everything a handler sends (an
 	// event, its ack, a sync's fifty messages) leaves in one write, not one each.
 	owedWake    bool        // guarded by mu
+	corks       int         // guarded by mu; Cork calls not yet matched by Uncork
 	lingerTimer *time.Timer // guarded by mu; ends the wait for a final poll
 	hb          heartbeat   // guarded by mu
 	up          *upgrade    // guarded by mu; the WebSocket probing to replace polling
@@ -106,7 +107,7 @@ func (s *Session) Send(msgs ...Message) error {
 		s.queue = append(s.queue, packet{typ: packetMessage, data: m.Data, binary: m.Binary})
 	}
 	if wasEmpty && len(s.queue) > 0 {
-		if s.dispatching {
+		if s.dispatching || s.corks > 0 {
 			s.owedWake = true
 		} else {
 			s.tr.wakeLocked()
@@ -115,6 +116,36 @@ func (s *Session) Send(msgs ...Message) error {
 	s.checkCongestionLocked()
 	s.mu.Unlock()
 	return nil
+}
+
+// Cork holds back what Send queues until the matching Uncork, so that messages sent
+// one after the other (say, the receipts of one commit) leave in one write instead of
+// one each. Corks nest. Control packets and a closing session are not held back.
+func (s *Session) Cork() {
+	s.mu.Lock()
+	s.corks++
+	s.mu.Unlock()
+}
+
+// Uncork ends a Cork; the last one writes what was held back.
+func (s *Session) Uncork() {
+	s.mu.Lock()
+	s.corks--
+	if s.corks == 0 && !s.dispatching {
+		s.payOwedWakeLocked()
+	}
+	s.mu.Unlock()
+}
+
+// payOwedWakeLocked wakes the transport for messages queued while dispatching or
+// corked.
+func (s *Session) payOwedWakeLocked() {
+	if s.owedWake {
+		s.owedWake = false
+		if !s.closed && len(s.queue) > 0 {
+			s.tr.wakeLocked()
+		}
+	}
 }
 
 // Close ends the session: queued messages are flushed on a best-effort basis, then the

@@ -88,13 +88,23 @@ type Store interface {
 }
 
 // Pipeliner is implemented by stores that commit appends in the order they were
-// started. StartAppend hands m to the store at once and returns a wait for its
-// outcome (as Append's), so one caller may have several appends in flight, each
-// committed after the ones it started before. ctx must stay live until wait returns.
-// The SQLite store implements it (one writer commits in queue order); stores whose
-// appends may commit out of order (PostgreSQL's several writers) do not.
+// started. StartAppend hands m to the store at once and returns the pending append,
+// so one caller may have several appends in flight, each committed after the ones it
+// started before. ctx must stay live until Wait returns. The SQLite store implements
+// it (one writer commits in queue order); stores whose appends may commit out of
+// order (PostgreSQL's several writers) do not.
 type Pipeliner interface {
-	StartAppend(ctx context.Context, m Message) (wait func() (stored Message, duplicate bool, err error))
+	StartAppend(ctx context.Context, m Message) PendingAppend
+}
+
+// PendingAppend is an append handed to a Pipeliner.
+type PendingAppend interface {
+	// Wait returns the append's outcome, as Append's, once it is known.
+	Wait() (stored Message, duplicate bool, err error)
+	// Ready reports whether the outcome is known, so that Wait would not block; it
+	// is meant to be asked before Wait. Appends are answered in the order they were
+	// started: when one is ready, so is every append started before it.
+	Ready() bool
 }
 
 // Open opens the store named by dsn: ":memory:" for the in-memory store, a

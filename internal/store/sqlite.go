@@ -135,21 +135,36 @@ func (s *sqliteStore) Append(ctx context.Context, m Message) (Message, bool, err
 
 // StartAppend implements Pipeliner: the op is queued before it returns, and the
 // writer commits queued ops in order.
-func (s *sqliteStore) StartAppend(ctx context.Context, m Message) func() (Message, bool, error) {
-	op := newAppendOp(ctx, m)
-	if err := ctx.Err(); err != nil {
-		return func() (Message, bool, error) { return Message{}, false, err }
+func (s *sqliteStore) StartAppend(ctx context.Context, m Message) PendingAppend {
+	p := &sqlitePending{s: s, ctx: ctx, op: newAppendOp(ctx, m)}
+	if p.err = ctx.Err(); p.err == nil {
+		p.err = s.enqueue(ctx, p.op)
 	}
-	if err := s.enqueue(ctx, op); err != nil {
-		return func() (Message, bool, error) { return Message{}, false, err }
-	}
-	return func() (Message, bool, error) {
-		if err := s.await(ctx, op.done); err != nil {
-			return Message{}, false, err
-		}
-		return op.out, op.duplicate, nil
-	}
+	return p
 }
+
+// sqlitePending is an append in the writer's queue, or one refused before it got
+// there (err).
+type sqlitePending struct {
+	s   *sqliteStore
+	ctx context.Context
+	op  *appendOp
+	err error
+}
+
+func (p *sqlitePending) Wait() (Message, bool, error) {
+	if p.err != nil {
+		return Message{}, false, p.err
+	}
+	if err := p.s.await(p.ctx, p.op.done); err != nil {
+		return Message{}, false, err
+	}
+	return p.op.out, p.op.duplicate, nil
+}
+
+// Ready: the syncer sends the outcome on op.done (buffered, one value) once the
+// batch is durable.
+func (p *sqlitePending) Ready() bool { return p.err != nil || len(p.op.done) > 0 }
 
 func (s *sqliteStore) MarkRead(ctx context.Context, user, room, id string, seq int64) (bool, error) {
 	if seq < 1 { // nothing to store; answer as a stored no-op would
