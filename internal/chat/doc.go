@@ -77,7 +77,9 @@
 //     expiries of all sockets share one timer (expiry.go), log records get the socket
 //     and user attributes when written rather than a logger per socket, and the
 //     CONNECT auth payload is released once the token is read.
-//   - With a store that commits appends in start order (SQLite, store.Pipeliner) a
-//     socket's sendMessage events are pipelined (pipeline.go): checked on the reader,
-//     answered in order from the socket's send pipe; any other event waits for the pipe.
+//   - With a store that commits a room's appends in start order (store.Pipeliner:
+//     SQLite and PostgreSQL) a socket's sendMessage events are pipelined
+//     (pipeline.go): checked on the reader, answered in order from the socket's send
+//     pipe, the answers of one commit corked into one write; any other event waits
+//     for the pipe.
 package chat

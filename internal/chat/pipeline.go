@@ -11,8 +11,9 @@ import (
 // Pipelined sends. A socket's events run one at a time on its reader, so a socket
 // that waits for each message's commit before reading the next can store only one
 // message per commit: with a durable store that caps a busy socket at a few hundred
-// messages a second however fast the store batches. When the store commits appends in
-// the order they were started (store.Pipeliner: SQLite), a sendMessage is checked and
+// messages a second however fast the store batches. When the store commits a room's
+// appends in the order they were started (store.Pipeliner: SQLite and PostgreSQL; a
+// socket's messages to one room then keep their order in it), a sendMessage is checked and
 // handed to the store on the reader, and the wait for its commit, the receipt and the
 // broadcast move to the socket's send pipe, which answers them in order. The reader
 // goes on to the next event at once:

@@ -29,7 +29,7 @@ type Service struct {
 	users    *users
 	rooms    *membership
 	registry broker.Registry // nil on a single node
-	pipeline store.Pipeliner // the store, when it commits appends in start order
+	pipeline store.Pipeliner // the store, when it commits a room's appends in start order
 	locks    *userLocks      // order one user's transitions with their registry calls
 	typing   *typing
 	expiries *expiryQueue // the clients' token expiries

@@ -87,12 +87,12 @@ type Store interface {
 	Close() error
 }
 
-// Pipeliner is implemented by stores that commit appends in the order they were
-// started. StartAppend hands m to the store at once and returns the pending append,
-// so one caller may have several appends in flight, each committed after the ones it
-// started before. ctx must stay live until Wait returns. The SQLite store implements
-// it (one writer commits in queue order); stores whose appends may commit out of
-// order (PostgreSQL's several writers) do not.
+// Pipeliner is implemented by stores that commit the appends to one room in the
+// order they were started. StartAppend hands m to the store at once and returns the
+// pending append, so one caller may have several appends in flight, each committed
+// after the ones to the same room it started before. ctx must stay live until Wait
+// returns. Both durable stores implement it: SQLite's one writer commits in queue
+// order; PostgreSQL's writers each own a set of rooms and commit in queue order.
 type Pipeliner interface {
 	StartAppend(ctx context.Context, m Message) PendingAppend
 }
@@ -102,8 +102,7 @@ type PendingAppend interface {
 	// Wait returns the append's outcome, as Append's, once it is known.
 	Wait() (stored Message, duplicate bool, err error)
 	// Ready reports whether the outcome is known, so that Wait would not block; it
-	// is meant to be asked before Wait. Appends are answered in the order they were
-	// started: when one is ready, so is every append started before it.
+	// is meant to be asked before Wait.
 	Ready() bool
 }
 

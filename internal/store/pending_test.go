@@ -9,21 +9,28 @@ import (
 	"github.com/chatd/chatd/internal/store"
 )
 
-// A pipelined append is ready once its commit is durable, and appends are answered in
-// the order they were started: when one is ready, so is every earlier one.
+// Pipelined appends to one room are stored in the order they were started, and are
+// answered in that order: when one is ready, so is every earlier one. Both durable
+// stores pipeline.
 func TestPendingAppendsAreReadyInOrder(t *testing.T) {
-	st := openSQLite(t)
+	t.Run("sqlite", func(t *testing.T) { testPendingAppends(t, openSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testPendingAppends(t, openPostgres(t)) })
+	t.Run("postgres without writers", func(t *testing.T) { testPendingAppends(t, openPostgresDirect(t)) })
+}
+
+func testPendingAppends(t *testing.T, st store.Store) {
 	defer st.Close()
 	pl, ok := st.(store.Pipeliner)
 	if !ok {
-		t.Fatal("the SQLite store must be a Pipeliner")
+		t.Fatal("a durable store must be a Pipeliner")
 	}
 	ctx := context.Background()
+	room := fmt.Sprintf("pending-%d", time.Now().UnixNano())
 	const n = 50
 	pending := make([]store.PendingAppend, n)
 	for i := range pending {
 		pending[i] = pl.StartAppend(ctx, store.Message{
-			Room: "r", Sender: "u", Content: "x", ClientMessageID: fmt.Sprintf("c%02d", i),
+			Room: room, Sender: "u", Content: fmt.Sprint(i), ClientMessageID: fmt.Sprintf("c%02d", i),
 		})
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -41,8 +48,8 @@ func TestPendingAppendsAreReadyInOrder(t *testing.T) {
 	var last int64
 	for i, p := range pending {
 		m, dup, err := p.Wait()
-		if err != nil || dup || m.Seq <= last {
-			t.Fatalf("append %d: seq %d after %d, duplicate %v, %v", i, m.Seq, last, dup, err)
+		if err != nil || dup || m.Seq <= last || m.Content != fmt.Sprint(i) {
+			t.Fatalf("append %d: %q seq %d after %d, duplicate %v, %v", i, m.Content, m.Seq, last, dup, err)
 		}
 		last = m.Seq
 	}

@@ -134,17 +134,25 @@ func (s *pgStore) submit(ctx context.Context, op pgOp, done <-chan error) error 
 	if err := s.enqueue(ctx, s.writerFor(op), op); err != nil {
 		return err
 	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		select {
-		case err := <-done: // committed anyway: report the truth
-			return err
-		default:
-			return ctx.Err()
-		}
+	return awaitCommit(ctx, done)
+}
+
+// StartAppend makes the PostgreSQL store a Pipeliner: a room belongs to one writer,
+// which commits its ops in queue order (sortPGOps is stable, and a rolled-back batch
+// is retried op by op in the same order), so appends to one room commit in the order
+// they were started. Without writers the append commits here, before it returns.
+func (s *pgStore) StartAppend(ctx context.Context, m Message) PendingAppend {
+	op := newPGAppendOp(ctx, m)
+	p := &pendingAppend{ctx: ctx, op: op, done: op.done}
+	switch {
+	case ctx.Err() != nil:
+		p.err = ctx.Err()
+	case len(s.writers) == 0:
+		p.err, p.done = s.runDirect(op, op.done), nil
+	default:
+		p.err = s.enqueue(ctx, s.writerFor(op), op)
 	}
+	return p
 }
 
 // runDirect commits op in a transaction of its own, holding off Close meanwhile.

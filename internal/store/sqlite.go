@@ -136,35 +136,13 @@ func (s *sqliteStore) Append(ctx context.Context, m Message) (Message, bool, err
 // StartAppend implements Pipeliner: the op is queued before it returns, and the
 // writer commits queued ops in order.
 func (s *sqliteStore) StartAppend(ctx context.Context, m Message) PendingAppend {
-	p := &sqlitePending{s: s, ctx: ctx, op: newAppendOp(ctx, m)}
+	op := newAppendOp(ctx, m)
+	p := &pendingAppend{ctx: ctx, op: op, done: op.done}
 	if p.err = ctx.Err(); p.err == nil {
-		p.err = s.enqueue(ctx, p.op)
+		p.err = s.enqueue(ctx, op)
 	}
 	return p
 }
-
-// sqlitePending is an append in the writer's queue, or one refused before it got
-// there (err).
-type sqlitePending struct {
-	s   *sqliteStore
-	ctx context.Context
-	op  *appendOp
-	err error
-}
-
-func (p *sqlitePending) Wait() (Message, bool, error) {
-	if p.err != nil {
-		return Message{}, false, p.err
-	}
-	if err := p.s.await(p.ctx, p.op.done); err != nil {
-		return Message{}, false, err
-	}
-	return p.op.out, p.op.duplicate, nil
-}
-
-// Ready: the syncer sends the outcome on op.done (buffered, one value) once the
-// batch is durable.
-func (p *sqlitePending) Ready() bool { return p.err != nil || len(p.op.done) > 0 }
 
 func (s *sqliteStore) MarkRead(ctx context.Context, user, room, id string, seq int64) (bool, error) {
 	if seq < 1 { // nothing to store; answer as a stored no-op would
@@ -189,23 +167,7 @@ func (s *sqliteStore) submit(ctx context.Context, op writeOp, done <-chan error)
 	if err := s.enqueue(ctx, op); err != nil {
 		return err
 	}
-	return s.await(ctx, done)
-}
-
-// await waits for the commit of an enqueued op. A caller whose ctx ends first gets
-// ctx.Err(); the op may still commit.
-func (s *sqliteStore) await(ctx context.Context, done <-chan error) error {
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		select {
-		case err := <-done: // committed anyway: report the truth
-			return err
-		default:
-			return ctx.Err()
-		}
-	}
+	return awaitCommit(ctx, done)
 }
 
 func (s *sqliteStore) enqueue(ctx context.Context, op writeOp) error {
