@@ -11,6 +11,9 @@
 // disconnected instead of growing the server's memory. Session.Congested and
 // WaitUncongested let a sender that can wait slow down before that happens.
 //
+// On Linux an idle WebSocket holds no goroutine: its connection waits in an epoll set
+// (poller.go) until bytes arrive, and a pooled reader then handles them.
+//
 // The package knows nothing of Socket.IO: a message is an opaque text or binary payload.
 package engineio
 

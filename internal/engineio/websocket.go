@@ -7,12 +7,13 @@ import (
 )
 
 // wsTransport is a WebSocket connection: text frames are Engine.IO packets, binary
-// frames are binary MESSAGEs. The read loop (wsread.go) runs on a goroutine of its
-// own, so that the HTTP handler returns and net/http's per-request buffers (about
-// 10 KB: the connection's bufio reader and writers, the request, the grown handler
-// stack) are freed.
+// frames are binary MESSAGEs. The opening handshake (wshandshake.go) runs on the HTTP
+// handler, which then returns, so that net/http's per-request memory is freed. Reading
+// is the poller's (poller.go): an idle connection has no goroutine, and a reader takes
+// it when bytes arrive; connections it cannot wait for have a read loop goroutine of
+// their own (wsread.go).
 //
-// Outbound packets are framed here, not by gws, so that everything queued goes out
+// Outbound packets are framed here, rather than by a WebSocket library, so that everything queued goes out
 // in one write. When the queue goes from empty to non-empty, the sender's goroutine
 // tries a non-blocking write (wsConn.tryWrite); only when the socket cannot take it
 // all does a writer goroutine start, which drains the queue in batches: one write

@@ -81,8 +81,8 @@ func newWSConn(c net.Conn) *wsConn {
 	return w
 }
 
-// Write writes p whole, after any pending bytes; gws writes the handshake response
-// through it.
+// Write writes p whole, after any pending bytes: a plain blocking write that keeps
+// the wire order of everything else written through wsConn.
 func (c *wsConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -9,7 +9,7 @@ import (
 	"sync"
 )
 
-// The WebSocket read side (RFC 6455 §5), after gws has done the opening handshake.
+// The WebSocket read side (RFC 6455 §5), after the opening handshake (wshandshake.go).
 //
 // Frames are read by chatd's own code, rather than gws's ReadLoop, for the sake of
 // idle memory. On Linux an idle connection has no goroutine: the poller (poller.go)
