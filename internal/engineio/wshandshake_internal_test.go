@@ -1,7 +1,9 @@
 package engineio
 
 import (
+	"encoding/base64"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -44,4 +46,31 @@ func TestWebSocketHandshakeChecks(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
+}
+
+// FuzzWebSocketHandshake: whatever the client's headers, the check never panics, and
+// it accepts only a version-13 request whose key is 16 bytes in base64, answering
+// with that key's accept value.
+func FuzzWebSocketHandshake(f *testing.F) {
+	f.Add("dGhlIHNhbXBsZSBub25jZQ==", "13", "Upgrade")
+	f.Add("AAAAAAAAAAAAAAAAAAAAAA==", "8", "keep-alive, Upgrade")
+	f.Add("", "13", "")
+	f.Fuzz(func(t *testing.T, key, version, connection string) {
+		r, _ := http.NewRequest(http.MethodGet, "http://x/engine.io/", nil)
+		r.Header.Set("Upgrade", "websocket")
+		r.Header.Set("Connection", connection)
+		r.Header.Set("Sec-WebSocket-Version", version)
+		r.Header.Set("Sec-WebSocket-Key", key)
+		accept, err := checkWebSocketHandshake(r)
+		if err != nil {
+			return
+		}
+		nonce, decErr := base64.StdEncoding.DecodeString(strings.TrimSpace(key))
+		if version != "13" || decErr != nil || len(nonce) != 16 {
+			t.Fatalf("accepted key %q version %q", key, version)
+		}
+		if accept != wsAcceptKey(strings.TrimSpace(key)) {
+			t.Fatalf("accept %q for key %q", accept, key)
+		}
+	})
 }
