@@ -86,16 +86,5 @@ func (s *pgStore) queryMessages(ctx context.Context, capacity int, query string,
 		return nil, err
 	}
 	defer rows.Close()
-	var msgs []Message
-	for rows.Next() {
-		if msgs == nil {
-			msgs = make([]Message, 0, capacity)
-		}
-		m, err := scanPGMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		msgs = append(msgs, m)
-	}
-	return msgs, rows.Err()
+	return collectMessages(rows, capacity, func(r pgx.Rows) (Message, error) { return scanPGMessage(r) })
 }

@@ -64,28 +64,7 @@ func newPGWriter(pool *pgxpool.Pool) *pgWriter {
 
 func (w *pgWriter) run() {
 	defer close(w.done)
-	ops := make([]pgOp, 0, maxBatch)
-	for op := range w.queue {
-		ops = w.collect(append(ops[:0], op))
-		commitPGOps(w.pool, ops)
-		clear(ops) // drop the answered ops for the garbage collector
-	}
-}
-
-// collect adds whatever else is already queued to ops, up to maxBatch.
-func (w *pgWriter) collect(ops []pgOp) []pgOp {
-	for len(ops) < maxBatch {
-		select {
-		case op, ok := <-w.queue:
-			if !ok {
-				return ops
-			}
-			ops = append(ops, op)
-		default:
-			return ops
-		}
-	}
-	return ops
+	runBatches(w.queue, func(ops []pgOp) { commitPGOps(w.pool, ops) })
 }
 
 // commitPGOps commits ops in one transaction and answers each of them. If the batch

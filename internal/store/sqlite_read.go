@@ -120,18 +120,7 @@ func queryMessages(ctx context.Context, st *sql.Stmt, capacity int, args ...any)
 		return nil, err
 	}
 	defer rows.Close()
-	var msgs []Message
-	for rows.Next() {
-		if msgs == nil {
-			msgs = make([]Message, 0, capacity)
-		}
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		msgs = append(msgs, m)
-	}
-	return msgs, rows.Err()
+	return collectMessages(rows, capacity, func(r *sql.Rows) (Message, error) { return scanMessage(r) })
 }
 
 // rowScanner is what *sql.Row and *sql.Rows have in common.

@@ -145,28 +145,7 @@ func (w *writer) run() {
 		w.ckpt.stop()
 		close(w.done)
 	}()
-	ops := make([]writeOp, 0, maxBatch)
-	for op := range w.queue {
-		ops = w.collect(append(ops[:0], op))
-		w.commit(ops)
-		clear(ops) // drop the answered ops for the garbage collector
-	}
-}
-
-// collect adds whatever else is already queued to ops, up to maxBatch.
-func (w *writer) collect(ops []writeOp) []writeOp {
-	for len(ops) < maxBatch {
-		select {
-		case op, ok := <-w.queue:
-			if !ok {
-				return ops
-			}
-			ops = append(ops, op)
-		default:
-			return ops
-		}
-	}
-	return ops
+	runBatches(w.queue, w.commit)
 }
 
 // commit runs ops in one transaction and hands them to the syncer, which answers
