@@ -37,7 +37,6 @@ type sendPipe struct {
 	changed  *sync.Cond // made on first use; signals inFlight going down
 	queue    []sendJob  // guarded by mu
 	inFlight int        // guarded by mu: queued or running; > 0 while a drain goroutine exists
-	sock     corker     // guarded by mu; the socket the answers go to, set by push
 }
 
 // sendJob is one answer of the pipe: run sends it, after waiting for the commit it
@@ -56,6 +55,7 @@ type corker interface {
 }
 
 // push queues j behind the socket's other sends, waiting while the pipe is full.
+// sock is the socket the answers go to (nil: nothing to cork).
 func (p *sendPipe) push(sock corker, j sendJob) {
 	p.mu.Lock()
 	if p.changed == nil {
@@ -64,13 +64,12 @@ func (p *sendPipe) push(sock corker, j sendJob) {
 	for p.inFlight >= maxSendsInFlight {
 		p.changed.Wait()
 	}
-	p.sock = sock
 	p.queue = append(p.queue, j)
 	p.inFlight++
 	start := p.inFlight == 1 // nothing was in flight: no drain goroutine runs
 	p.mu.Unlock()
 	if start {
-		go p.drain()
+		go p.drain(sock)
 	}
 }
 
@@ -78,24 +77,23 @@ func (p *sendPipe) push(sock corker, j sendJob) {
 // answer is ready as well as the current one (one commit stored both), the socket
 // is corked, so that the receipts of one commit leave in one write; it is uncorked
 // before anything that could wait.
-func (p *sendPipe) drain() {
-	var corked corker
+func (p *sendPipe) drain(sock corker) {
+	corked := false
 	p.mu.Lock()
 	for len(p.queue) > 0 {
 		j := p.queue[0]
 		p.queue[0] = sendJob{}
 		p.queue = p.queue[1:]
-		sock := p.sock
-		batch := len(p.queue) > 0 && sock != nil && j.isReady() && p.queue[0].isReady()
+		batch := sock != nil && len(p.queue) > 0 && j.isReady() && p.queue[0].isReady()
 		p.mu.Unlock()
-		if batch && corked == nil {
-			corked = sock
-			corked.Cork()
+		if batch && !corked {
+			sock.Cork()
+			corked = true
 		}
 		j.run()
-		if !batch && corked != nil {
-			corked.Uncork()
-			corked = nil
+		if !batch && corked {
+			sock.Uncork()
+			corked = false
 		}
 		p.mu.Lock()
 		p.inFlight--
@@ -103,8 +101,8 @@ func (p *sendPipe) drain() {
 	}
 	p.queue = nil // the backing array of a burst is not kept by an idle socket
 	p.mu.Unlock()
-	if corked != nil {
-		corked.Uncork()
+	if corked {
+		sock.Uncork()
 	}
 }
 
