@@ -93,6 +93,15 @@ function spawnLogged(cmd, args, { env = process.env, cwd, logPath }) {
 /** Whether child is still running. */
 const running = (child) => child !== null && child.exitCode === null && child.signalCode === null;
 
+/** Kills owner.child (a Node's or the RedisServer's) with SIGKILL and waits for its exit. */
+async function sigkill(owner) {
+  if (!owner.child) return;
+  const child = owner.child;
+  owner.child = null;
+  if (running(child)) child.kill('SIGKILL');
+  await owner.exited;
+}
+
 function tail(file, lines) {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
@@ -176,11 +185,7 @@ class Node {
 
   /** Kills the node with SIGKILL, as a crash would: no drain, no goodbye to Redis. */
   async kill() {
-    if (!this.child) return;
-    const child = this.child;
-    this.child = null;
-    if (running(child)) child.kill('SIGKILL');
-    await this.exited;
+    await sigkill(this);
   }
 
   logTail(lines = 60) { return tail(this.logPath, lines); }
@@ -242,11 +247,7 @@ export class RedisServer {
 
   /** Kills redis-server with SIGKILL: every connection drops, every key is gone. */
   async kill() {
-    if (!this.child) return;
-    const child = this.child;
-    this.child = null;
-    if (running(child)) child.kill('SIGKILL');
-    await this.exited;
+    await sigkill(this);
   }
 
   /** Whether the server answers PING. */
