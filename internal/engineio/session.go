@@ -179,7 +179,7 @@ func (s *Session) takeQueueLocked() []packet {
 
 // maxSpare bounds the queue capacity kept between bursts, so that an idle session
 // does not hold on to the memory of its largest burst.
-const maxSpare = 8
+const maxSpare = 32
 
 func (s *Session) recycleLocked(q []packet) {
 	s.inflight = 0
