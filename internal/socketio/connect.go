@@ -50,6 +50,9 @@ func (n *Namespace) restore(s *Socket) (*persistedSession, [][]engineio.Message)
 	if !ok {
 		return nil, nil
 	}
+	// A socket of this process that left with this session may still be leaving
+	// (running OnDisconnect); it must be out of the adapter before its id is reused.
+	n.log.awaitLeft(sess.sid)
 	s.id, s.pid, s.recovered = sess.sid, sess.pid, true
 	s.value = sess.value
 	return sess, missed

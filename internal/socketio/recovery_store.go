@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/chatd/chatd/internal/engineio"
@@ -62,7 +63,16 @@ type memoryRecovery struct{ maxAge time.Duration }
 func (m memoryRecovery) Log(string) RecoveryLog { return newSessionLog(m.maxAge) }
 
 // recoveryLog is a namespace's RecoveryLog as the namespace uses it.
-type recoveryLog struct{ store RecoveryLog }
+type recoveryLog struct {
+	store RecoveryLog
+
+	// leaving holds, by socket id, the sockets of this process whose session is
+	// persisted but who are still leaving (OnDisconnect, their rooms): a socket restored
+	// with that id waits for the channel to close, so that it never shares an id with a
+	// live socket in the adapter.
+	mu      sync.Mutex
+	leaving map[string]chan struct{} // guarded by mu
+}
 
 // newRecoveryLog returns the log of namespace nsp, or nil when recovery is off.
 func newRecoveryLog(cfg *Recovery, nsp string) *recoveryLog {
@@ -82,8 +92,36 @@ func (l *recoveryLog) append(offset string, msgs []engineio.Message, opts Broadc
 	l.store.Append(offset, msgs, opts)
 }
 
-func (l *recoveryLog) persist(s *persistedSession) {
+// persist keeps the session of a socket that is starting to leave; the socket calls
+// the returned func once it has left everything.
+func (l *recoveryLog) persist(s *persistedSession) (left func()) {
+	done := make(chan struct{})
+	l.mu.Lock()
+	if l.leaving == nil {
+		l.leaving = make(map[string]chan struct{})
+	}
+	l.leaving[s.sid] = done
+	l.mu.Unlock()
 	l.store.Persist(&RecoverySession{SID: s.sid, PID: s.pid, Rooms: s.rooms, Value: s.value})
+	return func() {
+		l.mu.Lock()
+		if l.leaving[s.sid] == done {
+			delete(l.leaving, s.sid)
+		}
+		l.mu.Unlock()
+		close(done)
+	}
+}
+
+// awaitLeft returns once the socket of this process that had id sid has left; at
+// once if there is none.
+func (l *recoveryLog) awaitLeft(sid string) {
+	l.mu.Lock()
+	done := l.leaving[sid]
+	l.mu.Unlock()
+	if done != nil {
+		<-done
+	}
 }
 
 // take restores the session pid with the packets it missed.

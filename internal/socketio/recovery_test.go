@@ -293,3 +293,74 @@ func TestRecoveryUsesPluggedStore(t *testing.T) {
 		t.Fatalf("appended %v restored %v", store.appended, store.restored)
 	}
 }
+
+// A client that learns of its own departure from OnDisconnect's broadcasts (a peer's
+// "left" event, say) and reconnects at once must find its session already kept.
+func TestRecoveryPersistsBeforeOnDisconnect(t *testing.T) {
+	store := &fakeStore{}
+	srv, _ := recoveryServer(t, Recovery{Store: store})
+	ns := srv.Of("/")
+	persistedFirst := make(chan bool, 1)
+	ns.OnDisconnect(func(s *Socket, _ DisconnectReason) {
+		store.mu.Lock()
+		persistedFirst <- len(store.persist) == 1 && store.persist[0].SID == s.ID()
+		store.mu.Unlock()
+		if !s.InRoom("red") {
+			t.Error("socket left its rooms before OnDisconnect")
+		}
+	})
+	f := dial(srv, "e1")
+	connectReply(t, f, "")
+	f.closeWith(engineio.CloseReasonTransportClose)
+	select {
+	case ok := <-persistedFirst:
+		if !ok {
+			t.Fatal("OnDisconnect ran before the session was persisted")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnDisconnect did not run")
+	}
+}
+
+// A client may reconnect with its session while its old socket is still leaving (its
+// OnDisconnect still running): the restored socket, which takes over the old id, waits
+// for the old one to be out of the adapter, and then is in the session's rooms.
+func TestRecoveryRestoreWaitsForTheOldSocketToLeave(t *testing.T) {
+	srv, _ := recoveryServer(t, Recovery{MaxDisconnection: time.Minute})
+	ns := srv.Of("/")
+	inHandler, release := make(chan struct{}), make(chan struct{})
+	ns.OnDisconnect(func(*Socket, DisconnectReason) {
+		close(inHandler)
+		<-release
+	})
+	f := dial(srv, "e1")
+	sid, pid := connectReply(t, f, "")
+	mustEmit(t, ns.Emit("ev"))
+	f.expect(t, `2["ev","1"]`)
+	go f.closeWith(engineio.CloseReasonTransportClose)
+	<-inHandler
+
+	g := dial(srv, "e2")
+	handled := make(chan struct{})
+	go func() {
+		g.text(`0{"pid":"` + pid + `","offset":"1"}`) // returns once the CONNECT is handled
+		close(handled)
+	}()
+	select {
+	case <-handled:
+		t.Fatal("restored while the old socket was still leaving")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-handled
+	if m := g.next(t); !strings.Contains(string(m.Data), `"sid":"`+sid+`"`) {
+		t.Fatalf("connect reply %s, want sid %q", m.Data, sid)
+	}
+	s2, ok := ns.Socket(sid)
+	if !ok || !s2.Recovered() || !s2.InRoom("red") || !slices.Equal(s2.Rooms(), []Room{"red"}) {
+		t.Fatalf("restored socket %v: rooms %v", ok, s2.Rooms())
+	}
+	if got := srv.adapter.Sockets("/", []Room{"red"}); len(got) != 1 || got[0] != s2 {
+		t.Fatalf("room red holds %v", got)
+	}
+}

@@ -191,20 +191,19 @@ func (s *Socket) leave(reason DisconnectReason) {
 	}
 }
 
-// left finishes a departure claimed by whoever swapped connected to false: OnDisconnect
-// runs while the socket is still in its rooms, then the session is persisted for
-// recovery if the reason allows it, then the socket leaves everything.
+// left finishes a departure claimed by whoever swapped connected to false: the session
+// is persisted for recovery if the reason allows it, then OnDisconnect runs while the
+// socket is still in its rooms, then the socket leaves everything. Persisting first (as
+// socket.io does) means that whatever OnDisconnect tells others, a "left the room" say,
+// cannot reach a client that then reconnects before its session can be restored.
 func (s *Socket) left(reason DisconnectReason) {
 	n := s.nsp
-	var rooms []Room
 	if n.log != nil && reason.recoverable() {
-		rooms = s.Rooms()
+		// A restore of this session may start at once; it waits for the rest of this.
+		defer n.log.persist(&persistedSession{sid: s.id, pid: s.pid, rooms: s.Rooms(), value: s.Value()})()
 	}
 	if fn := n.handlers.Load().onDisconnect; fn != nil {
 		callDisconnectHandler(fn, s, reason)
-	}
-	if n.log != nil && reason.recoverable() {
-		n.log.persist(&persistedSession{sid: s.id, pid: s.pid, rooms: rooms, value: s.Value()})
 	}
 	s.mu.Lock()
 	n.srv.adapter.DelAll(s)
