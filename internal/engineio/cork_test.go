@@ -35,3 +35,33 @@ func TestCorkHoldsMessagesUntilUncork(t *testing.T) {
 		}
 	}
 }
+
+// Flush writes what is queued at once, even under a Cork; what is sent after it is
+// held back again until the Uncork.
+func TestFlushWritesWhatIsQueuedUnderACork(t *testing.T) {
+	ts := newTestServer(t, engineio.Config{}, false)
+	c := dialRaw(t, ts)
+	p := ts.nextPeer(t)
+	p.sess.Cork()
+	if err := p.sess.Send(engineio.Message{Data: []byte("reply")}); err != nil {
+		t.Fatal(err)
+	}
+	p.sess.Flush()
+	_ = c.conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	if _, data := c.read(t); string(data) != "4reply" {
+		t.Fatalf("got %q, want the flushed message", data)
+	}
+	if err := p.sess.Send(engineio.Message{Data: []byte("later")}); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	var ne net.Error
+	if _, err := c.br.Peek(1); !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("a message sent after Flush left before the Uncork (%v)", err)
+	}
+	p.sess.Uncork()
+	_ = c.conn.SetReadDeadline(time.Now().Add(waitTimeout))
+	if _, data := c.read(t); string(data) != "4later" {
+		t.Fatalf("got %q, want %q", data, "4later")
+	}
+}

@@ -137,6 +137,16 @@ func (s *Session) Uncork() {
 	s.mu.Unlock()
 }
 
+// Flush writes what Send has queued so far now, even inside a Receiver method or
+// under a Cork; what is sent after it leaves in a later write. A CONNECT reply uses
+// it so that the client has its answer before the server's connect handler runs,
+// as with socket.io, whose next packets wait for the previous write to complete.
+func (s *Session) Flush() {
+	s.mu.Lock()
+	s.payOwedWakeLocked()
+	s.mu.Unlock()
+}
+
 // payOwedWakeLocked wakes the transport for messages queued while dispatching or
 // corked.
 func (s *Session) payOwedWakeLocked() {
