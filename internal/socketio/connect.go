@@ -98,6 +98,10 @@ func (n *Namespace) admit(s *Socket, restored *persistedSession, missed [][]engi
 	if restored != nil {
 		n.replay(s, missed)
 	}
+	// The reply (and any replay) leaves now, not with what OnConnect sends, as from
+	// socket.io: the client is answered before OnConnect's work (a cluster round trip,
+	// say) is done, and a client that reads frame by frame gets the reply apart.
+	c.flush()
 	n.stats.connects.Add(1)
 	if tbl.onConnect != nil {
 		callConnectHandler(tbl.onConnect, s)

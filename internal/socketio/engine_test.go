@@ -214,3 +214,33 @@ func TestEngineStats(t *testing.T) {
 		t.Fatalf("engine stats %+v, want 1 session opened, 1 forced close, ≥ 2 messages in", st)
 	}
 }
+
+// The CONNECT reply leaves before OnConnect runs, as from socket.io: a client reading
+// frame by frame gets it in a write of its own, and is not kept waiting for whatever
+// OnConnect does first (a cluster round trip, say).
+func TestEngineConnectReplyPrecedesOnConnect(t *testing.T) {
+	srv := NewServer(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	release := make(chan struct{})
+	srv.Of("/").OnConnect(func(s *Socket) {
+		<-release
+		_ = s.Emit("welcome")
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		_ = srv.Shutdown(t.Context())
+		ts.Close()
+	})
+	c := dialWS(t, "ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket")
+	c.send(t, "40")
+	select {
+	case f := <-c.frames:
+		if !strings.HasPrefix(f.text, `40{"sid":"`) {
+			t.Fatalf("connect reply %q", f.text)
+		}
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("the CONNECT reply waited for OnConnect")
+	}
+	close(release)
+	c.expect(t, `42["welcome"]`)
+}
