@@ -120,6 +120,13 @@ func (p *sendPipe) after(f func()) bool {
 	return true
 }
 
+// busy reports whether sends are in flight.
+func (p *sendPipe) busy() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inFlight > 0
+}
+
 // wait returns once every send pushed before it has been answered.
 func (p *sendPipe) wait() {
 	p.mu.Lock()
@@ -144,6 +151,13 @@ func (svc *Service) onSendPipelined(c *client, s *socketio.Socket, e *socketio.E
 		return
 	}
 	plan, res, err := svc.planSend(c, firstArg(e.Args))
+	if err != nil && err.Type == TypeRateLimit && c.sends.busy() {
+		// The sends in flight may yet hand their tokens back (duplicates, failures) and
+		// be remembered for idempotent re-sends through an empty bucket: a send refused
+		// for rate is decided, as when sends ran one at a time, once they are answered.
+		c.sends.wait()
+		plan, res, err = svc.planSend(c, firstArg(e.Args))
+	}
 	switch {
 	case err != nil:
 		refuse(err)
