@@ -79,6 +79,11 @@ func (a *app) drain(served <-chan error) error {
 	if err := a.sio.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("shut down socket.io: %w", err))
 	}
+	// The closed sockets' sends still in flight are stored and broadcast (through the
+	// broker, still open) before the store calls are cancelled.
+	if err := a.chat.Drain(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	if err := <-httpDone; err != nil {
 		errs = append(errs, fmt.Errorf("shut down http: %w", err))
 		_ = a.http.Close() // cut what is left

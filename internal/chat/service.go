@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,6 +84,35 @@ func (svc *Service) Register(ns *socketio.Namespace) {
 	ns.OnConnect(svc.connected)
 	ns.OnDisconnect(svc.disconnected)
 	svc.registerHandlers(ns)
+}
+
+// Drain waits, until ctx ends, for the sends that sockets still have in flight to be
+// stored, answered and broadcast, and for the leave bookkeeping queued behind them. A
+// graceful shutdown calls it once the sockets are closed and before Close, which
+// cancels the store calls: a socket that left with 64 sends in its pipe would
+// otherwise see commits cut short, or stored messages never broadcast.
+func (svc *Service) Drain(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, c := range svc.users.clients() {
+		if c.sends.busy() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.sends.wait()
+			}()
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("chat: sends still in flight at shutdown: %w", ctx.Err())
+	}
 }
 
 // Close stops the service's timers (presence grace, typing expiry, token expiry) and

@@ -289,6 +289,18 @@ func (u *users) count() int {
 	return len(u.m)
 }
 
+// clients returns every registered socket: the connected ones, and the departed ones
+// whose leave still waits at the end of their send pipe.
+func (u *users) clients() []*client {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var clients []*client
+	for _, st := range u.m {
+		clients = append(clients, st.clients...)
+	}
+	return clients
+}
+
 // close stops every grace timer and returns every connected socket.
 func (u *users) close() []*client {
 	u.mu.Lock()
