@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,20 +91,12 @@ func (svc *Service) Register(ns *socketio.Namespace) {
 // cancels the store calls: a socket that left with 64 sends in its pipe would
 // otherwise see commits cut short, or stored messages never broadcast.
 func (svc *Service) Drain(ctx context.Context) error {
-	var wg sync.WaitGroup
-	for _, c := range svc.users.clients() {
-		if c.sends.busy() {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c.sends.wait()
-			}()
-		}
-	}
 	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
+	go func() { // waiting for each pipe in turn waits for all of them
+		defer close(done)
+		for _, c := range svc.users.clients() {
+			c.sends.wait()
+		}
 	}()
 	select {
 	case <-done:
